@@ -1,0 +1,40 @@
+# ipsec.panos: `make demo` and `make test` set up everything they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+COLLECTION_LINK := build/collections/ansible_collections/ipsec/panos
+
+.PHONY: all venv collection demo test sanity unit integration clean
+
+all: test
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+# Ansible finds the collection through build/collections, which links back to this tree.
+collection: $(COLLECTION_LINK)
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../../.. $@
+
+demo: venv collection
+	scripts/demo.sh
+
+test: venv collection sanity unit integration
+
+sanity: venv
+	scripts/sanity.sh
+
+unit: venv collection
+	$(BIN)/python -m pytest tests/unit -q
+
+integration: venv collection
+	$(BIN)/python -m pytest tests/integration -q
+
+clean:
+	rm -rf build demo-out tests/output
