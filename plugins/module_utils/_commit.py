@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Commit the candidate configuration as a job and wait for its result."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+
+from ansible_collections.ipsec.panos.plugins.module_utils._connection import DeviceError
+
+
+class CommitFailed(Exception):
+    def __init__(self, message, job=None):
+        super().__init__(message)
+        self.job = job or {}
+
+
+def build_commit_command(admins=None, description=None, force=False):
+    """Build the ``<commit>`` element: partial by admin unless ``admins`` is empty."""
+    root = ET.Element("commit")
+    if force:
+        ET.SubElement(root, "force")
+    if admins:
+        admin = ET.SubElement(ET.SubElement(root, "partial"), "admin")
+        for name in admins:
+            ET.SubElement(admin, "member").text = name
+    if description:
+        ET.SubElement(root, "description").text = description
+    return ET.tostring(root, encoding="unicode")
+
+
+def _text(node, path):
+    found = node.find(path) if node is not None else None
+    if found is None or found.text is None:
+        return None
+    return found.text.strip()
+
+
+def _lines(node, path):
+    found = node.find(path) if node is not None else None
+    if found is None:
+        return []
+    return [" ".join(t.split()) for t in found.itertext() if t.strip()]
+
+
+def job_summary(job):
+    return {
+        "id": _text(job, "id"),
+        "status": _text(job, "status"),
+        "result": _text(job, "result"),
+        "progress": _text(job, "progress"),
+        "user": _text(job, "user"),
+        "details": _lines(job, "details"),
+        "warnings": _lines(job, "warnings"),
+    }
+
+
+def pending_changes(device):
+    root = device.op("<check><pending-changes></pending-changes></check>")
+    return _text(root, "result") == "yes"
+
+
+def commit_and_wait(device, command, timeout, interval=1.0):
+    """Start a commit and poll the job; return None when there was nothing to commit."""
+    root = device.commit(command)
+    job_id = _text(root, "result/job")
+    if not job_id:
+        return None
+
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = device.op("<show><jobs><id>%s</id></jobs></show>" % job_id)
+        job = reply.find("result/job")
+        if job is None:
+            raise DeviceError("show jobs id %s returned no job" % job_id)
+        summary = job_summary(job)
+        if summary["status"] == "FIN":
+            if summary["result"] != "OK":
+                raise CommitFailed("commit job %s failed" % job_id, summary)
+            return summary
+        if time.monotonic() >= deadline:
+            raise CommitFailed(
+                "commit job %s did not finish within %d seconds (status %s, %s%% done); it may still be "
+                "running: check it with 'show jobs id %s'" % (job_id, timeout, summary["status"], summary["progress"], job_id),
+                summary,
+            )
+        time.sleep(interval)

@@ -1,0 +1,239 @@
+# -*- coding: utf-8 -*-
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Connection to a PAN-OS device: the ``provider`` option, TLS, retries and device errors.
+
+pan-os-python supplies the device object and its version; pan-python carries the
+requests. pan-os-python 1.13 never passes an SSL context to pan-python, so it never
+verifies certificates. ``_VerifyingFirewall`` hands one to every request, keygen included.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+import traceback
+import xml.etree.ElementTree as ET
+
+from ansible.module_utils.basic import env_fallback
+
+try:
+    import pan.xapi
+    from panos import base as panos_base
+    from panos import errors as panos_errors
+    from panos import firewall as panos_firewall
+except ImportError:
+    HAS_PANOS = False
+    PANOS_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_PANOS = True
+    PANOS_IMPORT_ERROR = None
+
+
+PROVIDER_OPTIONS = dict(
+    host=dict(type="str", fallback=(env_fallback, ["PANOS_HOSTNAME", "PANOS_HOST"])),
+    port=dict(type="int", default=443, fallback=(env_fallback, ["PANOS_PORT"])),
+    username=dict(type="str", default="admin", fallback=(env_fallback, ["PANOS_USERNAME"])),
+    password=dict(type="str", no_log=True, fallback=(env_fallback, ["PANOS_PASSWORD"])),
+    api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["PANOS_API_KEY"])),
+    validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["PANOS_VALIDATE_CERTS"])),
+    ca_path=dict(type="path", fallback=(env_fallback, ["PANOS_CA_PATH"])),
+    timeout=dict(type="int", default=60, fallback=(env_fallback, ["PANOS_TIMEOUT"])),
+    retries=dict(type="int", default=3, fallback=(env_fallback, ["PANOS_RETRIES"])),
+)
+
+PROVIDER_SPEC = dict(
+    provider=dict(type="dict", default={}, apply_defaults=True, options=PROVIDER_OPTIONS),
+)
+
+# Messages that mean the request never reached the configuration: safe to send again.
+_TRANSIENT_MARKERS = (
+    "URLError",
+    "timed out",
+    "Connection refused",
+    "Connection reset",
+    "Remote end closed",
+    "code: 500",
+    "code: 502",
+    "code: 503",
+    "code: 504",
+)
+
+
+class DeviceError(Exception):
+    """A failure reported by the device, carrying the device's own words and code."""
+
+    def __init__(self, message, code=None, details=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.details = details or []
+
+
+class ConnectionSettingsError(ValueError):
+    """Provider settings that cannot work, found before any request."""
+
+
+def _build_ssl_context(provider):
+    if not provider.get("validate_certs", True):
+        return ssl._create_unverified_context()  # pylint: disable=protected-access
+    context = ssl.create_default_context(cafile=provider.get("ca_path"))
+    return context
+
+
+if HAS_PANOS:
+
+    class _VerifyingFirewall(panos_firewall.Firewall):
+        """A Firewall whose requests, keygen included, use our SSL context."""
+
+        ssl_context = None
+
+        def generate_xapi(self):
+            return panos_base.PanDevice.XapiWrapper(
+                api_key=self.api_key,
+                hostname=self.hostname,
+                port=self.port,
+                timeout=self.timeout,
+                pan_device=self,
+                ssl_context=self.ssl_context,
+            )
+
+        def _retrieve_api_key(self):
+            xapi = panos_base.PanDevice.XapiWrapper(
+                pan_device=self,
+                api_username=self._api_username,
+                api_password=self._api_password,
+                hostname=self.hostname,
+                port=self.port,
+                timeout=self.timeout,
+                ssl_context=self.ssl_context,
+            )
+            xapi.keygen(retry_on_peer=False)
+            return xapi.api_key
+
+
+def _is_transient(error):
+    text = str(error)
+    return any(marker in text for marker in _TRANSIENT_MARKERS)
+
+
+def _device_error(error):
+    """Turn a pan-python or pan-os-python exception into a DeviceError."""
+    message = str(error).strip() or error.__class__.__name__
+    code = None
+    xapi = getattr(error, "xapi", None)
+    if xapi is not None:
+        code = getattr(xapi, "status_code", None)
+    return DeviceError(message, code=code)
+
+
+class Device:
+    """An open API session to one firewall."""
+
+    def __init__(self, provider):
+        self.provider = provider
+        self.firewall = None
+        self.requests = 0
+
+    def open(self):
+        if not HAS_PANOS:
+            raise ImportError(PANOS_IMPORT_ERROR)
+        provider = self.provider
+        if not provider.get("host"):
+            raise ConnectionSettingsError(
+                "provider.host is missing: set provider.host or the PANOS_HOSTNAME environment variable"
+            )
+        if not provider.get("api_key") and not provider.get("password"):
+            raise ConnectionSettingsError(
+                "provider.password or provider.api_key is required "
+                "(or the PANOS_PASSWORD or PANOS_API_KEY environment variable)"
+            )
+
+        firewall = _VerifyingFirewall(
+            hostname=provider["host"],
+            api_username=provider.get("username") or "admin",
+            api_password=provider.get("password"),
+            api_key=provider.get("api_key"),
+            port=provider.get("port") or 443,
+        )
+        firewall.timeout = provider.get("timeout") or 60
+        firewall.ssl_context = _build_ssl_context(provider)
+        self.firewall = firewall
+
+        self._call(firewall.refresh_system_info)
+        self.requests += 0 if provider.get("api_key") else 1
+        return self
+
+    @property
+    def version(self):
+        return tuple(self.firewall.version[:3])
+
+    @property
+    def admin(self):
+        return self.provider.get("username") or "admin"
+
+    def _call(self, function, *args, **kwargs):
+        """Call the device, retrying transient transport errors with backoff."""
+        attempts = max(1, int(self.provider.get("retries") or 0) + 1)
+        for attempt in range(attempts):
+            self.requests += 1
+            try:
+                return function(*args, **kwargs)
+            except (pan.xapi.PanXapiError, panos_errors.PanDeviceError) as error:
+                if attempt + 1 < attempts and _is_transient(error):
+                    time.sleep(min(8.0, 0.5 * (2 ** attempt)))
+                    continue
+                raise _device_error(error) from None
+        raise AssertionError("unreachable")
+
+    def get(self, xpath):
+        """Read the candidate configuration at ``xpath``; return the ``<result>`` element."""
+        xapi = self.firewall.xapi
+        self._call(xapi.get, xpath=xpath)
+        root = xapi.element_root
+        result = root.find("result") if root is not None else None
+        if result is None:
+            result = ET.Element("result")
+        return result
+
+    def multi_config(self, element_text):
+        """Send one all-or-nothing multi-config request."""
+        xapi = self.firewall.xapi
+        query = {"type": "config", "action": "multi-config", "element": element_text}
+        # A write is not retried: after a dropped connection we cannot know whether it landed.
+        self.requests += 1
+        try:
+            xapi.ad_hoc(qs=query, modify_qs=True)
+        except (pan.xapi.PanXapiError, panos_errors.PanDeviceError) as error:
+            raise _multi_config_error(error, xapi) from None
+        return xapi.element_root
+
+    def op(self, cmd):
+        xapi = self.firewall.xapi
+        self._call(xapi.op, cmd=cmd)
+        return xapi.element_root
+
+    def commit(self, cmd):
+        xapi = self.firewall.xapi
+        self.requests += 1
+        try:
+            xapi.commit(cmd=cmd)
+        except (pan.xapi.PanXapiError, panos_errors.PanDeviceError) as error:
+            raise _device_error(error) from None
+        return xapi.element_root
+
+
+def _multi_config_error(error, xapi):
+    """Collect the failed sub-responses of a multi-config reply."""
+    root = getattr(xapi, "element_root", None)
+    details = []
+    if root is not None:
+        for sub in root.iter("response"):
+            if sub is root or sub.get("status") != "error":
+                continue
+            lines = [" ".join(t.split()) for t in sub.itertext() if t.strip()]
+            details.append("action %s failed (code %s): %s" % (sub.get("id"), sub.get("code"), " ".join(lines)))
+    code = root.get("code") if root is not None else None
+    message = str(error).strip()
+    return DeviceError(message, code=code, details=details)

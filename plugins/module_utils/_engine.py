@@ -1,0 +1,335 @@
+# -*- coding: utf-8 -*-
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The resource engine: gather, compare, plan and apply for a whole ``config`` list.
+
+Every config module runs this one cycle. A task makes one configuration read (a
+``get`` of a union xpath covering everything the resource needs) and at most one
+write (a single all-or-nothing ``multi-config``). Check mode stops before the write,
+so nothing reaches the candidate configuration, and ``after`` is the prediction.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import traceback
+import xml.etree.ElementTree as ET
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.ipsec.panos.plugins.module_utils import _secrets as secrets
+from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
+from ansible_collections.ipsec.panos.plugins.module_utils._connection import (
+    PROVIDER_SPEC,
+    ConnectionSettingsError,
+    Device,
+    DeviceError,
+)
+from ansible_collections.ipsec.panos.plugins.module_utils._mapping import MappingError, RenderContext
+
+WRITE_STATES = ("merged", "replaced", "overridden", "deleted")
+ALL_STATES = WRITE_STATES + ("gathered", "rendered", "parsed")
+
+COMMON_RESOURCE_OPTIONS = dict(
+    state=dict(type="str", default="merged", choices=list(ALL_STATES)),
+    vsys=dict(type="str", default="vsys1"),
+    running_config=dict(type="str"),
+    panos_version=dict(type="str", default="10.2.0"),
+)
+COMMON_RESOURCE_OPTIONS.update(PROVIDER_SPEC)
+
+COMMON_REQUIRED_IF = [
+    ("state", "merged", ["config"]),
+    ("state", "replaced", ["config"]),
+    ("state", "rendered", ["config"]),
+    ("state", "parsed", ["running_config"]),
+]
+
+
+class ValidationError(ValueError):
+    """Invalid input found before any write; each error names its option path."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__("; ".join(self.errors))
+
+
+class Scope:
+    """Where the objects live: the firewall's device root and one vsys."""
+
+    def __init__(self, vsys="vsys1", virtual_router="default"):
+        self.vsys = vsys
+        self.virtual_router = virtual_router
+
+    @classmethod
+    def from_params(cls, params):
+        return cls(vsys=params.get("vsys") or "vsys1", virtual_router=params.get("virtual_router") or "default")
+
+    def root(self, rooted_in):
+        if rooted_in == "vsys":
+            return "%s/vsys/%s" % (xml.DEVICE_ROOT, xml.entry_step(self.vsys))
+        return xml.DEVICE_ROOT
+
+
+class Op:
+    """One configuration action of a multi-config request."""
+
+    def __init__(self, action, xpath, element=None, children=None):
+        self.action = action
+        self.xpath = xpath
+        self.element = element
+        self.children = children or []
+
+    def to_element(self, op_id):
+        node = ET.Element(self.action)
+        node.set("id", str(op_id))
+        node.set("xpath", self.xpath)
+        if self.element is not None:
+            node.append(self.element)
+        for child in self.children:
+            node.append(child)
+        return node
+
+    def describe(self):
+        """Return the action as a dict for ``commands`` output, with secrets masked."""
+        description = {"action": self.action, "xpath": self.xpath}
+        parts = []
+        if self.element is not None:
+            parts.append(self.element)
+        parts.extend(self.children)
+        if parts:
+            description["element"] = "".join(xml.to_string(xml.mask_secrets(p, secrets.MASK)) for p in parts)
+        return description
+
+
+class Existing:
+    """An object read from the device: its option values and its raw entry element."""
+
+    def __init__(self, item, element=None):
+        self.item = item
+        self.element = element
+
+
+class Plan:
+    def __init__(self):
+        self.delete_ops = []
+        self.write_ops = []
+        self.before = {}
+        self.after = {}
+
+    @property
+    def ops(self):
+        return self.delete_ops + self.write_ops
+
+    def multi_config_text(self):
+        root = ET.Element("multi-config")
+        for op_id, op in enumerate(self.ops, start=1):
+            root.append(op.to_element(op_id))
+        return xml.to_string(root)
+
+
+def remove_none(value):
+    """Drop unset suboptions, which Ansible fills with None, at every depth."""
+    if isinstance(value, dict):
+        return {k: remove_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [remove_none(v) for v in value]
+    return value
+
+
+def parse_version(text):
+    match = re.match(r"^\s*(\d+)\.(\d+)(?:\.(\d+))?", str(text or ""))
+    if not match:
+        raise ValidationError(["panos_version: expected a PAN-OS version such as 10.2.0, got %r" % (text,)])
+    return (int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+
+
+def union_xpath(xpaths):
+    return "|".join(xpaths)
+
+
+def _check_unique_names(config):
+    errors = []
+    seen = {}
+    for index, item in enumerate(config):
+        name = item.get("name")
+        if name in seen:
+            errors.append(
+                "config[%d].name: %r is already used by config[%d]; each name may appear once" % (index, name, seen[name])
+            )
+        else:
+            seen[name] = index
+    return errors
+
+
+def validate_config(resource, config, state):
+    """Check the whole ``config`` list before any request is made."""
+    errors = _check_unique_names(config)
+    for index, item in enumerate(config):
+        path = "config[%d]" % index
+        errors.extend(resource.validate_name(item.get("name"), path))
+        if state != "deleted":
+            errors.extend(resource.validate_item(item, path))
+    if errors:
+        raise ValidationError(errors)
+
+
+def read_config_file(text, resource, scope, context):
+    """Parse an exported running configuration for the ``parsed`` state."""
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as error:
+        raise ValidationError(["running_config: not well-formed XML (%s)" % error]) from None
+    if root.tag == "response":
+        inner = root.find("result/config")
+        root = inner if inner is not None else root
+    if root.tag != "config":
+        raise ValidationError(["running_config: expected a <config> document, found <%s>" % root.tag])
+
+    result = ET.Element("result")
+    for xpath in resource.read_xpaths(scope):
+        for node in xml.select(root, xpath):
+            result.append(node)
+    return resource.parse_read(result, scope, context)
+
+
+def plan_changes(resource, want, have, state, scope, context):
+    """Work out the actions that make the device match ``want`` under ``state``."""
+    plan = Plan()
+    errors = []
+    wanted_names = set()
+
+    for index, item in enumerate(want):
+        name = item["name"]
+        wanted_names.add(name)
+        existing = have.get(name)
+
+        if state == "deleted":
+            if existing is not None:
+                errors.extend(resource.check_deletable(name, "config[%d]" % index))
+                plan.delete_ops[:0] = resource.delete_ops(name, existing, scope)
+                plan.before[name] = resource.display(existing.item, context)
+                plan.after[name] = None
+            continue
+
+        if state == "merged" and existing is not None:
+            desired = resource.merge(existing.item, item)
+        else:
+            desired = resource.with_defaults(item, existing)
+        errors.extend(resource.validate_complete(desired, "config[%d]" % index, existing))
+        desired = resource.carry_secrets(desired, existing)
+
+        if existing is not None and resource.same(desired, existing.item, context):
+            continue
+        plan.write_ops.extend(resource.write_ops(name, desired, existing, scope, context))
+        plan.before[name] = resource.display(existing.item, context) if existing else None
+        plan.after[name] = resource.display(desired, context, previous=existing.item if existing else None)
+
+    if state == "overridden" or (state == "deleted" and not want):
+        for name, existing in have.items():
+            if name in wanted_names or name in resource.predefined:
+                continue
+            plan.delete_ops[:0] = resource.delete_ops(name, existing, scope)
+            plan.before[name] = resource.display(existing.item, context)
+            plan.after[name] = None
+
+    if errors:
+        raise ValidationError(errors)
+    return plan
+
+
+def _predicted_list(resource, have, plan, context):
+    """Build the full ``before`` and ``after`` lists of this resource in this scope."""
+    before = [resource.display(existing.item, context) for existing in have.values()]
+    after = []
+    for name, existing in have.items():
+        if name in plan.after:
+            if plan.after[name] is not None:
+                after.append(plan.after[name])
+        else:
+            after.append(resource.display(existing.item, context))
+    for name, predicted in plan.after.items():
+        if name not in have and predicted is not None:
+            after.append(predicted)
+    return before, after
+
+
+def _diff(plan, resource, scope):
+    before = {name: value for name, value in plan.before.items() if value is not None}
+    after = {name: value for name, value in plan.after.items() if value is not None}
+    header = resource.container_xpath(scope)
+    return {"before": before, "after": after, "before_header": header, "after_header": header}
+
+
+def execute(module, resource):
+    """Run one resource module task and return its result dict."""
+    params = module.params
+    state = params["state"]
+    scope = Scope.from_params(params)
+    want = remove_none(params.get("config") or [])
+    validate_config(resource, want, state)
+
+    if state == "parsed":
+        context = RenderContext(parse_version(params.get("panos_version")))
+        have = read_config_file(params["running_config"], resource, scope, context)
+        return {"changed": False, "parsed": [resource.display(e.item, context) for e in have.values()]}
+
+    if state == "rendered":
+        context = RenderContext(parse_version(params.get("panos_version")))
+        plan = plan_changes(resource, want, {}, "replaced", scope, context)
+        return {"changed": False, "rendered": [op.describe() for op in plan.ops]}
+
+    device = Device(params["provider"]).open()
+    context = RenderContext(device.version)
+    result = device.get(union_xpath(resource.read_xpaths(scope)))
+    have = resource.parse_read(result, scope, context)
+
+    if state == "gathered":
+        return {"changed": False, "gathered": [resource.display(e.item, context) for e in have.values()]}
+
+    plan = plan_changes(resource, want, have, state, scope, context)
+    if plan.ops and not module.check_mode:
+        device.multi_config(plan.multi_config_text())
+
+    before, after = _predicted_list(resource, have, plan, context)
+    output = {
+        "changed": bool(plan.ops),
+        "before": before,
+        "after": after,
+        "commands": [op.describe() for op in plan.ops],
+    }
+    if module._diff:
+        output["diff"] = _diff(plan, resource, scope)
+    return output
+
+
+def run_resource_module(module, resource):
+    """Run the task and turn every failure into one ``fail_json`` with a useful message."""
+    try:
+        result = execute(module, resource)
+    except ValidationError as error:
+        module.fail_json(msg="Invalid input: %s" % error, errors=error.errors)
+    except MappingError as error:
+        module.fail_json(msg="Invalid input: %s" % error)
+    except ConnectionSettingsError as error:
+        module.fail_json(msg=str(error))
+    except DeviceError as error:
+        message = "PAN-OS rejected the request: %s" % error.message
+        if error.details:
+            message += " (%s)" % "; ".join(error.details)
+        module.fail_json(msg=message, code=error.code, details=error.details)
+    except ImportError:
+        module.fail_json(msg=missing_required_lib("pan-os-python"), exception=traceback.format_exc())
+    module.exit_json(**result)
+
+
+def deep_merge_items(base, update):
+    merged = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge_items(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged

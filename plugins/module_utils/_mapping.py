@@ -1,0 +1,453 @@
+# -*- coding: utf-8 -*-
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Declarative mapping between module options and the XML of a PAN-OS entry.
+
+A resource lists its fields once. The same list parses a device entry into option
+values, renders option values into XML, and names the XML that a field owns, so the
+engine can rewrite managed fields in an existing entry while leaving elements it does
+not model untouched.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
+
+
+class MappingError(ValueError):
+    """An option value that cannot be expressed in PAN-OS XML."""
+
+
+class RenderContext:
+    """What a mapping needs to know about the target: the PAN-OS version."""
+
+    def __init__(self, version=(10, 2, 0)):
+        self.version = tuple(version)
+
+
+class Field:
+    """One module option stored at one or more paths inside an entry."""
+
+    secret = False
+
+    def __init__(self, option, path, default=None, device_default=None, when=None, since=None):
+        self.option = option
+        self.path = path
+        self.default = default
+        self.device_default = device_default
+        self.when = when
+        self.since = since
+
+    def applies(self, item, context):
+        if self.since is not None and context.version < self.since:
+            return False
+        if self.when is not None and not self.when(item):
+            return False
+        return True
+
+    def owned_paths(self):
+        return [self.path]
+
+    def clear(self, entry):
+        for path in self.owned_paths():
+            xml.remove_path(entry, path)
+
+    def options(self):
+        return [self.option]
+
+    def canonical(self, value):
+        """Return the value in the form used for comparison and output."""
+        return value
+
+    def parse(self, entry):
+        raise NotImplementedError
+
+    def render(self, entry, value):
+        raise NotImplementedError
+
+    def parse_into(self, entry, item):
+        item[self.option] = self.parse(entry)
+
+    def canonical_into(self, item, result):
+        """Copy this field from ``item`` into ``result`` in comparable form.
+
+        An absent value takes the device default, so a task that leaves an option
+        out compares equal to a device that never wrote the element.
+        """
+        value = item.get(self.option)
+        if value is None:
+            value = self.device_default
+        result[self.option] = self.canonical(value)
+
+    def render_from(self, entry, item):
+        value = item.get(self.option)
+        if value is not None:
+            self.render(entry, value)
+
+
+class Text(Field):
+    def parse(self, entry):
+        return xml.text_of(entry, self.path)
+
+    def render(self, entry, value):
+        xml.ensure_path(entry, self.path).text = str(value)
+
+
+class Secret(Text):
+    """A secret leaf. The device returns it encrypted, so it is compared by fingerprint."""
+
+    secret = True
+
+
+class Integer(Field):
+    def parse(self, entry):
+        text = xml.text_of(entry, self.path)
+        if text is None:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            return text
+
+    def canonical(self, value):
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+        return value
+
+    def render(self, entry, value):
+        xml.ensure_path(entry, self.path).text = str(int(value))
+
+
+class YesNo(Field):
+    def parse(self, entry):
+        text = xml.text_of(entry, self.path)
+        if text is None:
+            return None
+        return text == "yes"
+
+    def render(self, entry, value):
+        xml.ensure_path(entry, self.path).text = "yes" if value else "no"
+
+
+class Members(Field):
+    """A ``<member>`` list. Order is kept, because PAN-OS proposes algorithms in list order."""
+
+    def parse(self, entry):
+        members = xml.members_of(entry, self.path)
+        return members or None
+
+    def canonical(self, value):
+        if not value:
+            return None
+        return list(value)
+
+    def render(self, entry, value):
+        node = xml.ensure_path(entry, self.path)
+        for member in value:
+            xml.ET.SubElement(node, "member").text = str(member)
+
+
+class EntryNames(Field):
+    """An ``<entry name=…/>`` list holding only names, such as a tunnel's IKE gateway."""
+
+    def parse(self, entry):
+        node = xml.find_path(entry, self.path)
+        if node is None:
+            return None
+        names = [child.get("name") for child in node.findall("entry") if child.get("name")]
+        return names or None
+
+    def canonical(self, value):
+        if not value:
+            return None
+        return list(value)
+
+    def render(self, entry, value):
+        node = xml.ensure_path(entry, self.path)
+        for name in value:
+            xml.ET.SubElement(node, "entry").set("name", name)
+
+
+class Variant(Field):
+    """A choice between child elements, such as ``peer-address/{ip,fqdn,dynamic}``.
+
+    ``variants`` maps each option value to the child tag. The child holds the value of
+    ``value_option`` as text, unless it is listed in ``empty`` and written as ``<tag/>``.
+    The engine reads both options through this one field.
+    """
+
+    def __init__(self, option, path, variants, value_option=None, empty=(), **kwargs):
+        super().__init__(option, path, **kwargs)
+        self.variants = variants
+        self.value_option = value_option
+        self.empty = set(empty)
+
+    def owned_paths(self):
+        return ["%s/%s" % (self.path, tag) for tag in self.variants.values()]
+
+    def options(self):
+        return [self.option] + ([self.value_option] if self.value_option else [])
+
+    def parse_into(self, entry, item):
+        choice, value = None, None
+        parent = xml.find_path(entry, self.path)
+        if parent is not None:
+            for candidate, tag in self.variants.items():
+                child = parent.find(tag)
+                if child is None:
+                    continue
+                choice = candidate
+                if candidate not in self.empty and child.text and child.text.strip():
+                    value = child.text.strip()
+                break
+        item[self.option] = choice
+        if self.value_option:
+            item[self.value_option] = value
+
+    def canonical_into(self, item, result):
+        choice = item.get(self.option)
+        if choice is None:
+            choice = self.device_default
+        result[self.option] = choice
+        if self.value_option:
+            value = item.get(self.value_option)
+            result[self.value_option] = None if choice in self.empty or choice not in self.variants else value
+
+    def render_from(self, entry, item):
+        choice = item.get(self.option)
+        if choice is None or choice not in self.variants:
+            return
+        node = xml.ensure_path(entry, "%s/%s" % (self.path, self.variants[choice]))
+        value = item.get(self.value_option) if self.value_option else None
+        if choice not in self.empty and value is not None:
+            node.text = str(value)
+
+
+_DURATION_UNITS = (("days", "d", 86400), ("hours", "h", 3600), ("minutes", "m", 60), ("seconds", "s", 1))
+_DURATION_PATTERN = re.compile(r"^\s*(\d+)\s*(s|sec|seconds?|m|min|minutes?|h|hours?|d|days?)?\s*$", re.IGNORECASE)
+
+
+def duration_seconds(value, option="lifetime"):
+    """Convert ``28800``, ``"8h"``, ``"480 minutes"`` or ``{hours: 8}`` to seconds."""
+    if isinstance(value, bool):
+        raise MappingError("%s: expected a duration such as 8h, 3600s or 30m, got %r" % (option, value))
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dict):
+        if len(value) != 1:
+            raise MappingError("%s: give exactly one of seconds, minutes, hours or days" % option)
+        unit, amount = next(iter(value.items()))
+        for name, _suffix, factor in _DURATION_UNITS:
+            if unit == name:
+                return int(amount) * factor
+        raise MappingError("%s: unknown unit %r; use seconds, minutes, hours or days" % (option, unit))
+    match = _DURATION_PATTERN.match(str(value))
+    if not match:
+        raise MappingError("%s: expected a duration such as 8h, 3600s or 30m, got %r" % (option, value))
+    amount = int(match.group(1))
+    unit = (match.group(2) or "s")[0].lower()
+    for _name, suffix, factor in _DURATION_UNITS:
+        if unit == suffix:
+            return amount * factor
+    raise MappingError("%s: unknown unit in %r" % (option, value))
+
+
+class Duration(Field):
+    """A lifetime written as one of ``{seconds,minutes,hours,days}``.
+
+    Values compare in seconds, so 3600 seconds on the device equals ``1h`` in a task.
+    The canonical form uses the largest unit that divides the value exactly and stays
+    within that unit's PAN-OS range.
+    """
+
+    def __init__(self, option, path, limits, **kwargs):
+        super().__init__(option, path, **kwargs)
+        self.limits = limits
+
+    def owned_paths(self):
+        return ["%s/%s" % (self.path, name) for name, _suffix, _factor in _DURATION_UNITS]
+
+    def parse(self, entry):
+        parent = xml.find_path(entry, self.path)
+        if parent is None:
+            return None
+        for name, _suffix, factor in _DURATION_UNITS:
+            text = xml.text_of(parent, name)
+            if text is not None and text.isdigit():
+                return self.canonical(int(text) * factor)
+        return None
+
+    def best_unit(self, seconds):
+        for name, suffix, factor in _DURATION_UNITS:
+            low, high = self.limits[name]
+            if seconds % factor == 0 and low <= seconds // factor <= high:
+                return name, suffix, seconds // factor
+        return None
+
+    def canonical(self, value):
+        if value is None:
+            return None
+        seconds = duration_seconds(value, self.option)
+        unit = self.best_unit(seconds)
+        if unit is None:
+            return "%ss" % seconds
+        return "%d%s" % (unit[2], unit[1])
+
+    def render(self, entry, value):
+        seconds = duration_seconds(value, self.option)
+        unit = self.best_unit(seconds)
+        if unit is None:
+            raise MappingError("%s: %s seconds is outside every PAN-OS lifetime range" % (self.option, seconds))
+        xml.ensure_path(entry, "%s/%s" % (self.path, unit[0])).text = str(unit[2])
+
+
+class Group(Field):
+    """A nested dict option, such as ``local_id: {type, id}``, stored under one element."""
+
+    def __init__(self, option, path, fields, **kwargs):
+        super().__init__(option, path, **kwargs)
+        self.fields = fields
+
+    def parse(self, entry):
+        node = xml.find_path(entry, self.path)
+        if node is None:
+            return None
+        value = {}
+        for field in self.fields:
+            field.parse_into(node, value)
+        if all(v is None for v in value.values()):
+            return None
+        return value
+
+    def canonical(self, value):
+        if not value:
+            return None
+        result = {}
+        for field in self.fields:
+            field.canonical_into(value, result)
+        return result
+
+    def render(self, entry, value):
+        node = xml.ensure_path(entry, self.path)
+        for field in self.fields:
+            field.render_from(node, value)
+
+
+class EntryList(Field):
+    """A list of named entries with their own fields, such as a tunnel's proxy IDs."""
+
+    def __init__(self, option, path, fields, **kwargs):
+        super().__init__(option, path, **kwargs)
+        self.fields = fields
+
+    def parse(self, entry):
+        node = xml.find_path(entry, self.path)
+        if node is None:
+            return None
+        items = []
+        for child in node.findall("entry"):
+            item = {"name": child.get("name")}
+            for field in self.fields:
+                field.parse_into(child, item)
+            items.append(item)
+        return items or None
+
+    def canonical(self, value):
+        if not value:
+            return None
+        result = []
+        for item in sorted(value, key=lambda i: i["name"]):
+            canonical_item = {"name": item["name"]}
+            for field in self.fields:
+                field.canonical_into(item, canonical_item)
+            result.append(canonical_item)
+        return result
+
+    def render(self, entry, value):
+        node = xml.ensure_path(entry, self.path)
+        for item in value:
+            child = xml.new_entry(item["name"])
+            node.append(child)
+            for field in self.fields:
+                field.render_from(child, item)
+
+
+class ProxyProtocol(Field):
+    """The protocol of a proxy ID: ``any``, an IP protocol number, or TCP/UDP with ports."""
+
+    def __init__(self, path="protocol"):
+        super().__init__("protocol", path, device_default="any")
+
+    def options(self):
+        return ["protocol", "protocol_number", "local_port", "remote_port"]
+
+    def owned_paths(self):
+        return [self.path]
+
+    def parse_into(self, entry, item):
+        item.update(protocol=None, protocol_number=None, local_port=None, remote_port=None)
+        node = xml.find_path(entry, self.path)
+        if node is None or not len(node):
+            return
+        child = node[0]
+        item["protocol"] = child.tag
+        if child.tag == "number":
+            item["protocol_number"] = Integer("n", ".").canonical(xml.text_of(node, "number"))
+        elif child.tag in ("tcp", "udp"):
+            item["local_port"] = Integer("p", "local-port").parse(child)
+            item["remote_port"] = Integer("p", "remote-port").parse(child)
+
+    def canonical_into(self, item, result):
+        protocol = item.get("protocol") or "any"
+        result["protocol"] = protocol
+        result["protocol_number"] = item.get("protocol_number") if protocol == "number" else None
+        ported = protocol in ("tcp", "udp")
+        result["local_port"] = (item.get("local_port") or 0) if ported else None
+        result["remote_port"] = (item.get("remote_port") or 0) if ported else None
+
+    def render_from(self, entry, item):
+        protocol = item.get("protocol") or "any"
+        node = xml.ensure_path(entry, self.path)
+        if protocol == "any":
+            xml.ET.SubElement(node, "any")
+        elif protocol == "number":
+            xml.ET.SubElement(node, "number").text = str(int(item["protocol_number"]))
+        else:
+            ported = xml.ET.SubElement(node, protocol)
+            xml.ET.SubElement(ported, "local-port").text = str(int(item.get("local_port") or 0))
+            xml.ET.SubElement(ported, "remote-port").text = str(int(item.get("remote_port") or 0))
+
+
+class SingleEntryName(Field):
+    """A one-name ``<entry name=…/>`` list exposed as a string, such as a tunnel's IKE gateway."""
+
+    def parse(self, entry):
+        node = xml.find_path(entry, self.path)
+        if node is None:
+            return None
+        for child in node.findall("entry"):
+            if child.get("name"):
+                return child.get("name")
+        return None
+
+    def render(self, entry, value):
+        xml.ET.SubElement(xml.ensure_path(entry, self.path), "entry").set("name", value)
+
+
+class Prefix(Text):
+    """An IP prefix. A bare address compares equal to its host prefix (/32 or /128)."""
+
+    def canonical(self, value):
+        if value is None:
+            return None
+        return canonical_prefix(value)
+
+
+def canonical_prefix(value):
+    text = str(value).strip()
+    if text.startswith("$") or "/" in text or not text:
+        return text
+    return "%s/%d" % (text, 128 if ":" in text else 32)
