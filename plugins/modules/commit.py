@@ -1,0 +1,173 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: commit
+short_description: Commit the PAN-OS candidate configuration and wait for the job
+version_added: 0.1.0
+description:
+  - Commits the candidate configuration and polls the commit job until it finishes or O(timeout) passes.
+  - By default only the changes of the administrator in O(provider.username) are committed, so
+    changes another administrator is still working on are left pending.
+  - When the commit fails, the task fails with the device's own detail lines.
+  - When there is nothing to commit, the task reports no change.
+author:
+  - ipsec.panos contributors
+extends_documentation_fragment:
+  - ipsec.panos.panos.provider
+attributes:
+  check_mode:
+    support: partial
+    details: Reports whether the device has uncommitted changes and commits nothing. It cannot
+      tell whose changes they are, and changes that other tasks skipped in check mode are not pending.
+  diff_mode:
+    support: none
+  platform:
+    platforms: panos
+    support: full
+    description: Palo Alto Networks PAN-OS firewalls.
+  action_group:
+    support: full
+    membership:
+      - ipsec.panos.panos
+    description: Use C(group/ipsec.panos.panos) in C(module_defaults) to set O(provider) once.
+options:
+  admins:
+    description:
+      - Commit only the changes of these administrators.
+      - Defaults to O(provider.username). Ignored with O(all_changes=true).
+    type: list
+    elements: str
+  all_changes:
+    description:
+      - Commit every pending change, whoever made it.
+    type: bool
+    default: false
+  description:
+    description:
+      - Commit description, shown in the device's job and config audit logs.
+    type: str
+  force:
+    description:
+      - Commit even when the device reports no changes.
+    type: bool
+    default: false
+  timeout:
+    description:
+      - How long to wait for the commit job, in seconds.
+    type: int
+    default: 600
+  poll_interval:
+    description:
+      - Seconds between two checks of the job status.
+    type: float
+    default: 1.0
+"""
+
+EXAMPLES = r"""
+- name: Commit this playbook's changes
+  ipsec.panos.commit:
+    provider: "{{ panos_provider }}"
+    description: hub-and-spoke VPN change 4711
+"""
+
+RETURN = r"""
+job:
+  description: The finished commit job, or nothing when there was nothing to commit.
+  returned: when a commit ran
+  type: dict
+  contains:
+    id:
+      description: Job id.
+      type: str
+    result:
+      description: V(OK) or V(FAIL).
+      type: str
+    details:
+      description: The device's detail lines.
+      type: list
+      elements: str
+    warnings:
+      description: The device's warning lines.
+      type: list
+      elements: str
+  sample:
+    id: "7"
+    result: OK
+    details: [Configuration committed successfully]
+    warnings: []
+command:
+  description: The commit command sent.
+  returned: always
+  type: str
+"""
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.ipsec.panos.plugins.module_utils._commit import (
+    CommitFailed,
+    build_commit_command,
+    commit_and_wait,
+    pending_changes,
+)
+from ansible_collections.ipsec.panos.plugins.module_utils._connection import (
+    PROVIDER_SPEC,
+    ConnectionSettingsError,
+    Device,
+    DeviceError,
+)
+
+
+def run(module):
+    params = module.params
+    admins = None
+    if not params["all_changes"]:
+        admins = params["admins"] or [params["provider"].get("username") or "admin"]
+    command = build_commit_command(admins, params["description"], params["force"])
+
+    device = Device(params["provider"]).open()
+    if module.check_mode:
+        return {"changed": pending_changes(device), "command": command}
+
+    job = commit_and_wait(device, command, params["timeout"], params["poll_interval"])
+    if job is None:
+        return {"changed": False, "command": command, "msg": "There are no changes to commit."}
+    return {"changed": True, "command": command, "job": job}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            admins=dict(type="list", elements="str"),
+            all_changes=dict(type="bool", default=False),
+            description=dict(type="str"),
+            force=dict(type="bool", default=False),
+            timeout=dict(type="int", default=600),
+            poll_interval=dict(type="float", default=1.0),
+            **PROVIDER_SPEC
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        result = run(module)
+    except CommitFailed as error:
+        details = error.job.get("details") or []
+        message = "%s: %s" % (error, " | ".join(details)) if details else str(error)
+        module.fail_json(msg=message, job=error.job)
+    except ConnectionSettingsError as error:
+        module.fail_json(msg=str(error))
+    except DeviceError as error:
+        module.fail_json(msg="PAN-OS rejected the commit: %s" % error.message, code=error.code)
+    except ImportError:
+        module.fail_json(msg=missing_required_lib("pan-os-python"), exception=traceback.format_exc())
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

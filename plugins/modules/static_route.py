@@ -1,0 +1,144 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: static_route
+short_description: Manage IPv4 static routes of a virtual router on PAN-OS
+version_added: 0.1.0
+description:
+  - Manages the IPv4 static routes of one virtual router, such as the routes that send a
+    peer's networks into a C(tunnel.N) interface.
+  - A route into a tunnel interface needs no next hop; PAN-OS then stores no C(nexthop) element at all.
+author:
+  - ipsec.panos contributors
+extends_documentation_fragment:
+  - ipsec.panos.panos.provider
+  - ipsec.panos.panos.resource_states
+  - ipsec.panos.panos.attributes
+options:
+  virtual_router:
+    description:
+      - The virtual router whose routes are managed. O(state=overridden) only touches this router.
+    type: str
+    default: default
+  config:
+    description:
+      - The static routes.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description:
+          - Route name, at most 63 characters, unique in the virtual router.
+        type: str
+        required: true
+      destination:
+        description:
+          - Destination prefix, such as V(10.11.0.0/24). Required when creating a route.
+        type: str
+      interface:
+        description:
+          - Egress interface, such as V(tunnel.11).
+        type: str
+      nexthop_type:
+        description:
+          - Next hop kind. V(none) (the default) suits routes into a tunnel interface.
+        type: str
+        choices: [none, ip-address, next-vr, fqdn, discard]
+      nexthop:
+        description:
+          - Next-hop address, virtual router or FQDN, for the matching O(config[].nexthop_type).
+        type: str
+      metric:
+        description:
+          - Route metric, 1 to 65535. The device default is 10.
+        type: int
+      admin_distance:
+        description:
+          - Administrative distance, 10 to 240. The device uses the virtual router's default for static routes when unset.
+        type: int
+"""
+
+EXAMPLES = r"""
+- name: Send a branch's networks into its tunnel
+  ipsec.panos.static_route:
+    provider: "{{ panos_provider }}"
+    virtual_router: default
+    config:
+      - name: branch1-lan
+        destination: 10.11.0.0/24
+        interface: tunnel.11
+"""
+
+RETURN = r"""
+before:
+  description: The routes of the virtual router before the task.
+  returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
+  type: list
+  elements: dict
+after:
+  description: The routes after the task. In check mode, the prediction.
+  returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
+  type: list
+  elements: dict
+commands:
+  description: The API actions sent in the multi-config request.
+  returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
+  type: list
+  elements: dict
+gathered:
+  description: The routes read from the device.
+  returned: when O(state=gathered)
+  type: list
+  elements: dict
+rendered:
+  description: The API actions that would create O(config) on an empty device.
+  returned: when O(state=rendered)
+  type: list
+  elements: dict
+parsed:
+  description: The routes read from O(running_config).
+  returned: when O(state=parsed)
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ipsec.panos.plugins.module_utils._engine import (
+    COMMON_REQUIRED_IF,
+    COMMON_RESOURCE_OPTIONS,
+    run_resource_module,
+)
+from ansible_collections.ipsec.panos.plugins.module_utils._resources import StaticRoute
+
+CONFIG_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    destination=dict(type="str"),
+    interface=dict(type="str"),
+    nexthop_type=dict(type="str", choices=["none", "ip-address", "next-vr", "fqdn", "discard"]),
+    nexthop=dict(type="str"),
+    metric=dict(type="int"),
+    admin_distance=dict(type="int"),
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            config=dict(type="list", elements="dict", options=CONFIG_OPTIONS),
+            virtual_router=dict(type="str", default="default"),
+            **COMMON_RESOURCE_OPTIONS
+        ),
+        required_if=COMMON_REQUIRED_IF,
+        supports_check_mode=True,
+    )
+    run_resource_module(module, StaticRoute())
+
+
+if __name__ == "__main__":
+    main()

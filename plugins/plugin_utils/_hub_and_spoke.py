@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Hub-and-spoke design: turn the inventory's sites into each device's VPN objects.
+
+Both ends of every tunnel come from the same data, so the hub's gateway, tunnel and
+proxy IDs towards a spoke always mirror the spoke's own.
+"""
+
+from __future__ import annotations
+
+try:
+    import netaddr
+except ImportError:  # pragma: no cover - reported by the filter when used
+    netaddr = None
+
+
+class DesignError(ValueError):
+    """The inventory cannot describe a valid hub-and-spoke VPN."""
+
+
+DEFAULT_SETTINGS = {
+    "tunnel_pool": "169.254.100.0/24",
+    "tunnel_base": 100,
+    "zone": "vpn",
+    "virtual_router": "default",
+    "interface": "ethernet1/1",
+    "ike_version": "ikev2",
+    "proxy_ids": False,
+    "spoke_to_spoke": True,
+}
+
+
+def _network(value, where):
+    try:
+        return netaddr.IPNetwork(str(value))
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        raise DesignError("%s: %r is not a valid address or prefix" % (where, value)) from None
+
+
+def _sites(sites):
+    """Check the sites and return (hub_name, [spoke names sorted by spoke_id])."""
+    if netaddr is None:
+        raise DesignError("the Python library netaddr is required on the controller")
+    hubs = [name for name, site in sites.items() if site.get("role") == "hub"]
+    spokes = [name for name, site in sites.items() if site.get("role") == "spoke"]
+    if len(hubs) != 1:
+        raise DesignError("exactly one site must have role hub; found %d (%s)" % (len(hubs), ", ".join(sorted(hubs)) or "none"))
+    if not spokes:
+        raise DesignError("no site has role spoke")
+
+    seen = {}
+    for name in spokes:
+        spoke_id = sites[name].get("spoke_id")
+        if not isinstance(spoke_id, int) or isinstance(spoke_id, bool) or spoke_id < 1:
+            raise DesignError("%s: spoke_id must be a whole number from 1, got %r" % (name, spoke_id))
+        if spoke_id in seen:
+            raise DesignError("%s: spoke_id %d is already used by %s" % (name, spoke_id, seen[spoke_id]))
+        seen[spoke_id] = name
+
+    for name in hubs + spokes:
+        site = sites[name]
+        if not site.get("public_ip"):
+            raise DesignError("%s: public_ip is missing" % name)
+        _network(site["public_ip"], "%s.public_ip" % name)
+        for index, prefix in enumerate(site.get("networks") or []):
+            network = _network(prefix, "%s.networks[%d]" % (name, index))
+            if network.ip != network.network:
+                raise DesignError(
+                    "%s.networks[%d]: %s has host bits set; did you mean %s/%d?"
+                    % (name, index, prefix, network.network, network.prefixlen)
+                )
+    return hubs[0], sorted(spokes, key=lambda n: sites[n]["spoke_id"])
+
+
+def _tunnel_addresses(pool, spoke_id):
+    """Return (hub address, spoke address) of the /30 for this spoke, both with /30."""
+    network = _network(pool, "tunnel_pool")
+    first = network.first + 4 * spoke_id
+    if first + 3 > network.last:
+        raise DesignError(
+            "tunnel_pool %s has no room for spoke_id %d; it holds /30 subnets for spoke_id 1 to %d"
+            % (pool, spoke_id, network.size // 4 - 1)
+        )
+    hub = netaddr.IPAddress(first + 1, network.version)
+    spoke = netaddr.IPAddress(first + 2, network.version)
+    return "%s/30" % hub, "%s/30" % spoke
+
+
+def _address_only(value):
+    return str(netaddr.IPNetwork(str(value)).ip)
+
+
+def _local_ip(value):
+    """Return the gateway's local address as configured on the interface, or None without a prefix."""
+    return str(value) if "/" in str(value) else None
+
+
+def _proxy_ids(local_networks, remote_networks):
+    proxy_ids = []
+    index = 1
+    for local in local_networks:
+        for remote in remote_networks:
+            proxy_ids.append({"name": "p%d" % index, "local": str(local), "remote": str(remote), "protocol": "any"})
+            index += 1
+    return proxy_ids
+
+
+def _reachable_through_hub(sites, hub, spokes, spoke, spoke_to_spoke):
+    """The networks a spoke reaches through its tunnel: the hub's, and the other spokes' when allowed."""
+    networks = list(sites[hub].get("networks") or [])
+    if spoke_to_spoke:
+        for other in spokes:
+            if other != spoke:
+                networks.extend(sites[other].get("networks") or [])
+    return networks
+
+
+def _tunnel_objects(settings, local_site, local_name, peer_site, peer_name, tunnel, address, psk, passive, local_nets, remote_nets):
+    """Build the gateway, tunnel, tunnel interface and routes of one end of one tunnel."""
+    gateway = {
+        "name": "gw-%s" % peer_name,
+        "version": settings["ike_version"],
+        "interface": settings["interface"],
+        "peer_address": _address_only(peer_site["public_ip"]),
+        "pre_shared_key": psk,
+        "ike_crypto_profile": settings["ike_profile"]["name"],
+        "passive_mode": passive,
+    }
+    local_ip = _local_ip(local_site["public_ip"])
+    if local_ip:
+        gateway["local_ip"] = local_ip
+
+    ipsec_tunnel = {
+        "name": "vpn-%s" % peer_name,
+        "tunnel_interface": tunnel,
+        "ike_gateway": gateway["name"],
+        "ipsec_crypto_profile": settings["ipsec_profile"]["name"],
+        "comment": "hub-and-spoke tunnel %s to %s" % (local_name, peer_name),
+    }
+    if settings["proxy_ids"]:
+        ipsec_tunnel["proxy_ids"] = _proxy_ids(local_nets, remote_nets)
+
+    interface = {
+        "name": tunnel,
+        "ip": [address],
+        "zone": settings["zone"],
+        "virtual_router": settings["virtual_router"],
+        "comment": "to %s" % peer_name,
+    }
+    routes = [
+        {"name": "vpn-%s-%d" % (peer_name, index), "destination": str(network), "interface": tunnel}
+        for index, network in enumerate(remote_nets, start=1)
+    ]
+    return gateway, ipsec_tunnel, interface, routes
+
+
+def plan_device(sites, device, settings):
+    """Return the objects ``device`` needs as its part of the hub-and-spoke VPN."""
+    settings = dict(DEFAULT_SETTINGS, **{k: v for k, v in (settings or {}).items() if v is not None})
+    for required in ("ike_profile", "ipsec_profile"):
+        if not settings.get(required) or not settings[required].get("name"):
+            raise DesignError("settings.%s.name is missing" % required)
+    hub, spokes = _sites(sites)
+    if device not in sites:
+        raise DesignError("%s is not one of the sites (%s)" % (device, ", ".join(sorted(sites))))
+
+    plan = {
+        "role": sites[device]["role"],
+        "ike_crypto_profiles": [dict(settings["ike_profile"])],
+        "ipsec_crypto_profiles": [dict(settings["ipsec_profile"])],
+        "tunnel_interfaces": [],
+        "ike_gateways": [],
+        "ipsec_tunnels": [],
+        "static_routes": [],
+    }
+    peers = spokes if device == hub else [device]
+    for spoke in peers:
+        spoke_site = sites[spoke]
+        psk = spoke_site.get("pre_shared_key") or settings.get("pre_shared_key")
+        if not psk:
+            raise DesignError("%s: no pre-shared key; set settings.pre_shared_key or the site's pre_shared_key" % spoke)
+        tunnel = "tunnel.%d" % (int(settings["tunnel_base"]) + spoke_site["spoke_id"])
+        hub_address, spoke_address = _tunnel_addresses(settings["tunnel_pool"], spoke_site["spoke_id"])
+        beyond_hub = _reachable_through_hub(sites, hub, spokes, spoke, settings["spoke_to_spoke"])
+        spoke_networks = list(spoke_site.get("networks") or [])
+
+        if device == hub:
+            objects = _tunnel_objects(
+                settings, sites[hub], hub, spoke_site, spoke, tunnel, hub_address, psk, True, beyond_hub, spoke_networks
+            )
+        else:
+            objects = _tunnel_objects(
+                settings, spoke_site, spoke, sites[hub], hub, tunnel, spoke_address, psk, False, spoke_networks, beyond_hub
+            )
+        gateway, ipsec_tunnel, interface, routes = objects
+        plan["ike_gateways"].append(gateway)
+        plan["ipsec_tunnels"].append(ipsec_tunnel)
+        plan["tunnel_interfaces"].append(interface)
+        plan["static_routes"].extend(routes)
+
+    plan["tunnel_count"] = len(plan["ipsec_tunnels"])
+    return plan
