@@ -117,9 +117,6 @@ notes:
     RV(after) is the predicted result.
 """
 
-    RESOURCE_RETURN = r"""
-"""
-
     ATTRIBUTES = r"""
 attributes:
   check_mode:

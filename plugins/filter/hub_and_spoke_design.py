@@ -17,7 +17,7 @@ description:
   - Tunnel interface addresses come from a pool, one /30 per spoke, chosen by the spoke's
     C(spoke_id) so that adding a spoke never renumbers the others.
 author:
-  - ipsec.panos contributors
+  - ipsec.panos maintainers (@ipsec-panos)
 positional: hubs, spokes, device, settings
 options:
   _input:

@@ -11,6 +11,7 @@ verifies certificates. ``_VerifyingFirewall`` hands one to every request, keygen
 
 from __future__ import annotations
 
+import re
 import ssl
 import time
 import traceback
@@ -121,6 +122,10 @@ def _is_transient(error):
 def _device_error(error):
     """Turn a pan-python or pan-os-python exception into a DeviceError."""
     message = str(error).strip() or error.__class__.__name__
+    if "code: 403" in message or "Invalid Credential" in message:
+        message += " (check provider.username and provider.password, or provider.api_key)"
+    elif "CERTIFICATE_VERIFY_FAILED" in message:
+        message += " (set provider.ca_path to the CA that signed the device's certificate)"
     code = None
     xapi = getattr(error, "xapi", None)
     if xapi is not None:
@@ -167,7 +172,9 @@ class Device:
 
     @property
     def version(self):
-        return tuple(self.firewall.version[:3])
+        """The PAN-OS version as a tuple of ints, such as (10, 2, 9)."""
+        numbers = re.findall(r"\d+", str(self.firewall.version))[:3]
+        return tuple(int(n) for n in numbers) + (0,) * (3 - len(numbers))
 
     @property
     def admin(self):

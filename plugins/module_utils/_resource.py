@@ -46,7 +46,7 @@ class EntryResource:
 
     @property
     def container_tag(self):
-        return self.container.split("/")[-1]
+        return self.container.rsplit("/", maxsplit=1)[-1]
 
     # -- reading ------------------------------------------------------------
 

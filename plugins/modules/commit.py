@@ -16,16 +16,18 @@ description:
   - When the commit fails, the task fails with the device's own detail lines.
   - When there is nothing to commit, the task reports no change.
 author:
-  - ipsec.panos contributors
+  - ipsec.panos maintainers (@ipsec-panos)
 extends_documentation_fragment:
   - ipsec.panos.panos.provider
 attributes:
   check_mode:
     support: partial
+    description: Can run in check mode.
     details: Reports whether the device has uncommitted changes and commits nothing. It cannot
       tell whose changes they are, and changes that other tasks skipped in check mode are not pending.
   diff_mode:
     support: none
+    description: Returns no diff.
   platform:
     platforms: panos
     support: full

@@ -13,9 +13,9 @@ description:
   - Manages the IKE crypto profiles under C(network ike crypto-profiles ike-crypto-profiles).
   - A profile lists the encryption, hash and Diffie-Hellman groups PAN-OS proposes or
     accepts for phase 1, and the IKE SA lifetime.
-  - Defaults are strong: AES-256-CBC, SHA-256, DH group 20 and an 8-hour lifetime.
+  - The defaults are strong, namely AES-256-CBC, SHA-256, DH group 20 and an 8-hour lifetime.
 author:
-  - ipsec.panos contributors
+  - ipsec.panos maintainers (@ipsec-panos)
 extends_documentation_fragment:
   - ipsec.panos.panos.provider
   - ipsec.panos.panos.resource_states
@@ -65,7 +65,7 @@ options:
         type: str
       authentication_multiple:
         description:
-          - IKEv2 re-authentication: how many IKE SA rekeys happen before a full re-authentication. 0 turns it off.
+          - How many IKEv2 SA rekeys happen before a full re-authentication. 0 turns re-authentication off.
           - From 0 to 50. The device default is 0.
         type: int
 """

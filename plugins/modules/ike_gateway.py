@@ -17,7 +17,7 @@ description:
   - The pre-shared key is compared by the SHA-1 fingerprint that PAN-OS stores with the
     encrypted key, so a second run with the same key reports no change and the key is never read back.
 author:
-  - ipsec.panos contributors
+  - ipsec.panos maintainers (@ipsec-panos)
 extends_documentation_fragment:
   - ipsec.panos.panos.provider
   - ipsec.panos.panos.resource_states

@@ -12,9 +12,9 @@ version_added: 0.1.0
 description:
   - Manages the IPsec crypto profiles under C(network ike crypto-profiles ipsec-crypto-profiles).
   - A profile sets the ESP (or AH) algorithms, the PFS Diffie-Hellman group and the IPsec SA lifetime.
-  - Defaults are strong: ESP AES-256-GCM, PFS with DH group 20 and a 1-hour lifetime.
+  - The defaults are strong, namely ESP AES-256-GCM, PFS with DH group 20 and a 1-hour lifetime.
 author:
-  - ipsec.panos contributors
+  - ipsec.panos maintainers (@ipsec-panos)
 extends_documentation_fragment:
   - ipsec.panos.panos.provider
   - ipsec.panos.panos.resource_states

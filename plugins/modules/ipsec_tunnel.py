@@ -10,12 +10,12 @@ module: ipsec_tunnel
 short_description: Manage auto-key IPsec tunnels and their proxy IDs on PAN-OS
 version_added: 0.1.0
 description:
-  - Manages the IPsec tunnels under C(network tunnel ipsec): the tunnel interface, the IKE
-    gateway, the IPsec crypto profile, proxy IDs and tunnel monitoring.
+  - Manages the IPsec tunnels under C(network tunnel ipsec), with their tunnel interface, IKE
+    gateway, IPsec crypto profile, proxy IDs and tunnel monitoring.
   - With O(state=merged), proxy IDs are merged by name, so proxy IDs the task does not
     list stay on the device.
 author:
-  - ipsec.panos contributors
+  - ipsec.panos maintainers (@ipsec-panos)
 extends_documentation_fragment:
   - ipsec.panos.panos.provider
   - ipsec.panos.panos.resource_states

@@ -14,7 +14,7 @@ description:
     peer's networks into a C(tunnel.N) interface.
   - A route into a tunnel interface needs no next hop; PAN-OS then stores no C(nexthop) element at all.
 author:
-  - ipsec.panos contributors
+  - ipsec.panos maintainers (@ipsec-panos)
 extends_documentation_fragment:
   - ipsec.panos.panos.provider
   - ipsec.panos.panos.resource_states

@@ -16,7 +16,7 @@ description:
   - Adding an interface to a zone that does not exist yet creates that zone as a layer 3 zone.
   - Other members of the zone and the virtual router are never removed.
 author:
-  - ipsec.panos contributors
+  - ipsec.panos maintainers (@ipsec-panos)
 extends_documentation_fragment:
   - ipsec.panos.panos.provider
   - ipsec.panos.panos.resource_states
