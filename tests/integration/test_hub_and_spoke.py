@@ -123,3 +123,12 @@ def test_check_mode_writes_nothing(converged, demo_devices, marker, tmp_path):
     assert "10.122.0.0/24" in run.stdout
     assert "******** (new value)" in run.stdout
     assert marker not in run.output
+
+
+def test_verbose_output_hides_key(converged, demo_devices, marker):
+    run = run_playbook(PLAYBOOK, converged["inventory"], demo_devices, marker, "-vvv")
+    assert run.returncode == 0, run.output
+    assert "pre_shared_key" in run.output
+    assert marker not in run.output
+    for host in HOSTS:
+        assert run.recap()[host]["changed"] == 0
