@@ -116,15 +116,15 @@ class EntryResource:
         return left == right
 
     def display(self, item, context, previous=None):
-        """Return the item as shown in before, after and diff, secrets masked."""
-        shown = self.canonical(item, context)
+        """Return the item as displayed in before, after and diff, secrets masked."""
+        displayed = self.canonical(item, context)
         for option in self.secret_options():
-            value = shown.get(option)
+            value = displayed.get(option)
             if value is None:
                 continue
             changed = previous is not None and not secrets.secrets_equal(value, previous.get(option))
-            shown[option] = secrets.MASK_CHANGED if changed else secrets.MASK
-        return shown
+            displayed[option] = secrets.MASK_CHANGED if changed else secrets.MASK
+        return displayed
 
     # -- desired state ------------------------------------------------------
 
@@ -165,8 +165,8 @@ class EntryResource:
             return desired
         for option in self.secret_options():
             stored = existing.item.get(option)
-            wanted = desired.get(option)
-            if stored is not None and wanted is not None and secrets.secret_matches(stored, wanted):
+            requested = desired.get(option)
+            if stored is not None and requested is not None and secrets.secret_matches(stored, requested):
                 desired[option] = stored
         return desired
 

@@ -35,8 +35,8 @@ def parse(path, resource, scope=None):
 def test_corpus_file_parses(path, resource):
     have = parse(path, resource)
     for existing in have.values():
-        shown = resource.display(existing.item, CONTEXT)
-        assert shown["name"]
+        displayed = resource.display(existing.item, CONTEXT)
+        assert displayed["name"]
 
 
 def test_iron_skillet_has_predefined_profiles():
@@ -51,9 +51,9 @@ def test_stage00_route_without_nexthop():
     have = parse(path, resources.StaticRoute())
     via_tunnel = [e.item for e in have.values() if e.item.get("interface") == "tunnel.21"]
     assert via_tunnel
-    shown = resources.StaticRoute().display(via_tunnel[0], CONTEXT)
-    assert shown["nexthop_type"] == "none"
-    assert shown["nexthop"] is None
+    displayed = resources.StaticRoute().display(via_tunnel[0], CONTEXT)
+    assert displayed["nexthop_type"] == "none"
+    assert displayed["nexthop"] is None
 
 
 def test_stage00_seconds_lifetime_normalised():
