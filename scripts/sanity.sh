@@ -17,6 +17,12 @@ if [ ! -f "$bootstrap" ]; then
   cp scripts/ansible_test_get_pip.py "$bootstrap"
 fi
 
+# The shellcheck sanity test is skipped, not failed, without shellcheck; install it where we can.
+if ! command -v shellcheck >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck) >/dev/null 2>&1 \
+    || echo "sanity: could not install shellcheck; ansible-test will skip that test" >&2
+fi
+
 target=build/sanity/ansible_collections/ipsec/panos
 rm -rf build/sanity
 mkdir -p "$target"
