@@ -1,0 +1,7 @@
+"""Entry point for ``python -m pansim``."""
+
+import sys
+
+from pansim.cli import main
+
+sys.exit(main())

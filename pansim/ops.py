@@ -1,0 +1,379 @@
+"""Operational commands (``type=op``) and commit requests (``type=commit``).
+
+Commands arrive as XML, for example ``<show><system><info/></system></show>``.
+The dispatcher follows single-child elements to build the command words
+(``show system info``) and picks the handler of the longest known prefix.
+New commands, such as the VPN show commands, register in COMMANDS.
+"""
+
+import time
+from dataclasses import dataclass
+
+from pansim import errors, responses
+from pansim.errors import ApiError
+from pansim.node import element, leaf, parse_xml, to_xml
+
+RUNNING_CONFIG_FILE = "running-config.xml"
+
+
+def parse_command(text):
+    if not text:
+        raise ApiError(errors.BAD_REQUEST, "Missing parameter: cmd")
+    try:
+        return parse_xml(text)
+    except ValueError as exc:
+        raise ApiError(errors.MALFORMED_COMMAND, f"Malformed command: {exc}") from exc
+
+
+def command_words(root):
+    """Return the tags along the chain of single children, and the last node of that chain."""
+    words = [root.tag]
+    node = root
+    while len(node.children) == 1:
+        node = node.children[0]
+        words.append(node.tag)
+    return words, node
+
+
+def command_label(text):
+    """Return the command words of an op command for logs, leaving out argument text."""
+    try:
+        words, _ = command_words(parse_xml(text))
+    except ValueError:
+        return "<malformed>"
+    return " ".join(words)
+
+
+@dataclass
+class OpContext:
+    device: object
+    admin: str
+    vsys: str
+    root: object
+    node: object
+
+
+def _text_argument(node):
+    return node.text.strip() if node.text else None
+
+
+def _uptime(seconds):
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{days} days, {hours}:{minutes:02d}:{secs:02d}"
+
+
+def _family(model):
+    if model.upper().startswith("PA-VM"):
+        return "vm"
+    digits = "".join(ch for ch in model if ch.isdigit())
+    return digits[:1] + "0" * (len(digits) - 1) if digits else "vm"
+
+
+def system_info_fields(device):
+    """Return the ``show system info`` fields as (name, value) pairs."""
+    spec = device.spec
+    major, minor, _ = device.schema.version
+    now = device.clock()
+    digest = device.serial[-6:].rjust(6, "0")
+    mac = ":".join(["00", "1b", "17"] + [digest[i:i + 2] for i in range(0, 6, 2)])
+    return [
+        ("hostname", device.hostname),
+        ("ip-address", "127.0.0.1"),
+        ("public-ip-address", "unknown"),
+        ("netmask", "255.0.0.0"),
+        ("default-gateway", "127.0.0.1"),
+        ("is-dhcp", "no"),
+        ("ipv6-address", "unknown"),
+        ("ipv6-link-local-address", "fe80::1/64"),
+        ("mac-address", mac),
+        ("time", time.strftime("%a %b %d %H:%M:%S %Y", time.localtime(now))),
+        ("uptime", _uptime(now - device.started)),
+        ("devicename", device.hostname),
+        ("family", _family(spec.model)),
+        ("model", spec.model),
+        ("serial", device.serial),
+        ("cloud-mode", "non-cloud"),
+        ("sw-version", spec.sw_version),
+        ("global-protect-client-package-version", "0.0.0"),
+        ("device-dictionary-version", "0-0"),
+        ("app-version", "8800-8000"),
+        ("app-release-date", "unknown"),
+        ("av-version", "0"),
+        ("threat-version", "8800-8000"),
+        ("wildfire-version", "0"),
+        ("url-db", "paloaltonetworks"),
+        ("url-filtering-version", "0000.00.00.000"),
+        ("logdb-version", f"{major}.{minor}.0"),
+        ("plugin_versions", None),
+        ("platform-family", _family(spec.model)),
+        ("vpn-disable-mode", "off"),
+        ("multi-vsys", "off"),
+        ("operational-mode", "normal"),
+    ]
+
+
+def show_system_info(ctx):
+    system = element("system", *(leaf(name, value) for name, value in system_info_fields(ctx.device)))
+    return responses.result(to_xml(system))
+
+
+def show_system_resources(ctx):
+    # The layout matches the regular expression pan-os-python applies for PAN-OS 9.0 and later.
+    uptime = _uptime(ctx.device.clock() - ctx.device.started)
+    text = (
+        f"top - {time.strftime('%H:%M:%S')} up {uptime},  1 user,  load average: 0.52, 0.40, 0.35\n"
+        "Tasks: 150 total,   1 running, 149 sleeping,   0 stopped,   0 zombie\n"
+        "%Cpu(s):  3.1 us,  1.2 sy,  0.0 ni, 95.5 id,  0.2 wa,  0.0 hi,  0.0 si,  0.0 st\n"
+        "KiB Mem :  8167848 total,   512000 free,  4096000 used,  3559848 buff/cache\n"
+        "KiB Swap:        0 total,        0 free,        0 used.  3000000 avail Mem\n"
+    )
+    return responses.result(responses.cdata(text))
+
+
+def show_job(ctx):
+    value = _text_argument(ctx.node)
+    job = ctx.device.jobs.get(int(value)) if value and value.isdigit() else None
+    if job is None:
+        raise ApiError(errors.OBJECT_NOT_PRESENT, f"job {value} not found")
+    return responses.result(to_xml(job.to_node(ctx.device.clock())))
+
+
+def show_all_jobs(ctx):
+    now = ctx.device.clock()
+    return responses.result("".join(to_xml(job.to_node(now)) for job in ctx.device.jobs.all()))
+
+
+def check_pending_changes(ctx):
+    return responses.result("yes" if ctx.device.pending_changes() else "no")
+
+
+def _timestamp(seconds):
+    return time.strftime("%Y/%m/%d %H:%M:%S", time.localtime(seconds))
+
+
+def _lock_entries(tag, locks):
+    container = element(tag)
+    for scope, lock in sorted(locks.items()):
+        container.append(
+            element(
+                "entry",
+                leaf("name", lock.admin),
+                leaf("scope", scope),
+                leaf("created", _timestamp(lock.created)),
+                leaf("loggedin", "yes"),
+                leaf("comment", lock.comment),
+                attrib={"name": lock.admin},
+            )
+        )
+    return responses.result(to_xml(container))
+
+
+def show_config_locks(ctx):
+    return _lock_entries("config-locks", ctx.device.config_locks)
+
+
+def show_commit_locks(ctx):
+    return _lock_entries("commit-locks", ctx.device.commit_locks)
+
+
+def _comment(ctx):
+    comment = ctx.root.find_path("config-lock", "add", "comment") or ctx.root.find_path("commit-lock", "add", "comment")
+    return comment.text if comment is not None else None
+
+
+def add_config_lock(ctx):
+    ctx.device.add_lock("config", ctx.admin, ctx.vsys, _comment(ctx))
+    return responses.result(
+        "Successfully acquired lock. Other administrators will not be able to modify configuration "
+        f"for scope {ctx.vsys} until lock is released"
+    )
+
+
+def remove_config_lock(ctx):
+    ctx.device.remove_lock("config", ctx.admin, ctx.vsys)
+    return responses.result(f"Config lock released for scope {ctx.vsys}")
+
+
+def add_commit_lock(ctx):
+    ctx.device.add_lock("commit", ctx.admin, ctx.vsys, _comment(ctx))
+    return responses.result(
+        f"Successfully acquired commit lock. Other administrators will not be able to commit for scope {ctx.vsys}"
+    )
+
+
+def remove_commit_lock(ctx):
+    owner = ctx.root.find_path("commit-lock", "remove", "admin")
+    ctx.device.remove_lock("commit", ctx.admin, ctx.vsys, owner.text if owner is not None else None)
+    return responses.result(f"Commit lock released for scope {ctx.vsys}")
+
+
+def load_config(ctx):
+    source = _text_argument(ctx.node)
+    if source != RUNNING_CONFIG_FILE:
+        raise ApiError(
+            errors.OBJECT_NOT_PRESENT,
+            f"Config file {source} not found. pansim can only load {RUNNING_CONFIG_FILE}",
+        )
+    ctx.device.revert()
+    return responses.result(f"<msg><line>Config loaded from {RUNNING_CONFIG_FILE}</line></msg>")
+
+
+def _partial_admins(partial):
+    if partial is None:
+        return None
+    admin = partial.find_child("admin")
+    if admin is None:
+        return None
+    return [member.text for member in admin.iter_tag("member") if member.text]
+
+
+def revert_config(ctx):
+    admins = _partial_admins(ctx.root.find_path("config", "partial"))
+    ctx.device.revert(admins)
+    scope = "all administrators" if admins is None else ", ".join(admins)
+    return responses.result(f"Candidate configuration reverted for {scope}")
+
+
+def show_chassis_ready(ctx):
+    return responses.result("yes")
+
+
+def show_admins(ctx):
+    admins = element("admins")
+    for name, session in sorted(ctx.device.sessions.items()):
+        entry = element(
+            "entry",
+            leaf("admin", name),
+            leaf("from", session.client),
+            leaf("type", "Web"),
+            leaf("start-from", _timestamp(session.first_seen)),
+            leaf("idle-for", f"{int(ctx.device.clock() - session.last_seen)}s"),
+        )
+        if name == ctx.admin:
+            entry.append(leaf("self"))
+        admins.append(entry)
+    return responses.result(to_xml(admins))
+
+
+def validate_full(ctx):
+    job = ctx.device.validate(ctx.admin)
+    return responses.result(
+        f"<msg><line>Validate job enqueued with jobid {job.id}</line></msg><job>{job.id}</job>", 19
+    )
+
+
+def show_config(ctx):
+    which = ctx.node.tag
+    tree = ctx.device.running if which == "running" else ctx.device.candidate
+    return responses.result(to_xml(tree))
+
+
+COMMANDS = {
+    ("show", "system", "info"): show_system_info,
+    ("show", "system", "resources"): show_system_resources,
+    ("show", "jobs", "id"): show_job,
+    ("show", "jobs", "all"): show_all_jobs,
+    ("check", "pending-changes"): check_pending_changes,
+    ("show", "config-locks"): show_config_locks,
+    ("show", "commit-locks"): show_commit_locks,
+    ("request", "config-lock", "add"): add_config_lock,
+    ("request", "config-lock", "remove"): remove_config_lock,
+    ("request", "commit-lock", "add"): add_commit_lock,
+    ("request", "commit-lock", "remove"): remove_commit_lock,
+    ("load", "config", "from"): load_config,
+    ("revert", "config"): revert_config,
+    ("show", "chassis-ready"): show_chassis_ready,
+    ("show", "admins"): show_admins,
+    ("validate", "full"): validate_full,
+    ("show", "config", "running"): show_config,
+    ("show", "config", "candidate"): show_config,
+}
+
+
+def _unknown_command(words):
+    """Build the device-style error for the first word no command expects."""
+    known = 0
+    for key in COMMANDS:
+        matched = 0
+        while matched < min(len(key), len(words)) and key[matched] == words[matched]:
+            matched += 1
+        known = max(known, matched)
+    shown = words[:known + 1]
+    return ApiError(errors.INVALID_COMMAND, [f" {' -> '.join(shown)} is unexpected", "Invalid command"])
+
+
+def _find_handler(root, words):
+    """Return (handler, node at the end of the matched words) for the longest known prefix."""
+    for length in range(len(words), 0, -1):
+        handler = COMMANDS.get(tuple(words[:length]))
+        if handler is not None:
+            node = root
+            for _ in range(length - 1):
+                node = node.children[0]
+            return handler, node
+    return None, None
+
+
+def run_op(device, admin, cmd_text, vsys=None):
+    """Run one operational command and return the reply XML."""
+    root = parse_command(cmd_text)
+    words, _ = command_words(root)
+    handler, node = _find_handler(root, words)
+    if handler is None:
+        raise _unknown_command(words)
+    return handler(OpContext(device, admin, vsys or "shared", root, node))
+
+
+# Commit requests
+
+
+@dataclass
+class CommitOptions:
+    force: bool = False
+    description: str = None
+    admins: list = None
+    excluded: tuple = ()
+
+
+EXCLUDABLE_REGIONS = ("device-and-network", "policy-and-objects", "shared-object")
+
+
+def parse_commit_options(root):
+    """Read force, description, partial admins and excluded regions from a ``<commit>`` command."""
+    if root.tag != "commit":
+        raise ApiError(errors.INVALID_COMMAND, [f" {root.tag} is unexpected", "Invalid command"])
+
+    force = root.find_child("force")
+    partial = root.find_child("partial")
+    if partial is None and force is not None:
+        partial = force.find_child("partial")
+
+    excluded = ()
+    if partial is not None:
+        # FirewallCommit writes <region>excluded</region>, and older helpers send an empty tag.
+        excluded = tuple(
+            region
+            for region in EXCLUDABLE_REGIONS
+            if partial.find_child(region) is not None
+            and (partial.find_child(region).text or "excluded") == "excluded"
+        )
+
+    return CommitOptions(
+        force=force is not None,
+        description=root.child_text("description"),
+        admins=_partial_admins(partial),
+        excluded=excluded,
+    )
+
+
+def run_commit(device, admin, cmd_text):
+    """Start a commit and return the reply XML."""
+    options = parse_commit_options(parse_command(cmd_text or "<commit/>"))
+    job = device.commit(admin, options)
+    if job is None:
+        return responses.success_message("There are no changes to commit.", code=19)
+    return responses.result(
+        f"<msg><line>Commit job enqueued with jobid {job.id}</line></msg><job>{job.id}</job>", 19
+    )
