@@ -1,0 +1,147 @@
+# -*- coding: utf-8 -*-
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Tunnel interfaces with their zone, virtual router and vsys import."""
+
+from __future__ import annotations
+
+from ansible_collections.ipsec.panos.plugins.module_utils import _validate as check
+from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
+from ansible_collections.ipsec.panos.plugins.module_utils._mapping import EntryNames, Integer, Text
+from ansible_collections.ipsec.panos.plugins.module_utils._resource import EntryResource
+from ansible_collections.ipsec.panos.plugins.module_utils._resources.common import TUNNEL_NAME
+
+
+class TunnelInterface(EntryResource):
+    """A ``tunnel.N`` unit, with its zone and virtual router membership and its vsys import."""
+
+    label = "tunnel interface"
+    container = "network/interface/tunnel/units"
+    name_max = 12
+    fields = (
+        EntryNames("ip", "ip"),
+        Integer("mtu", "mtu"),
+        Text("comment", "comment"),
+        Text("management_profile", "interface-management-profile"),
+    )
+    extra_options = ("zone", "virtual_router")
+
+    def zone_container(self, scope):
+        return "%s/zone" % scope.root("vsys")
+
+    def router_container(self, scope):
+        return "%s/network/virtual-router" % xml.DEVICE_ROOT
+
+    def import_xpath(self, scope):
+        return "%s/import/network/interface" % scope.root("vsys")
+
+    def read_xpaths(self, scope):
+        return [
+            self.container_xpath(scope),
+            self.zone_container(scope),
+            self.router_container(scope),
+            self.import_xpath(scope),
+        ]
+
+    def parse_read(self, result, scope, context):
+        have = super().parse_read(result, scope, context)
+        zones = _member_owners(self.find_container(result, "zone"), "network/layer3")
+        routers = _member_owners(self.find_container(result, "virtual-router"), "interface")
+        imported_node = self.find_container(result, "interface")
+        imported = set(xml.members_of(imported_node, ".") or []) if imported_node is not None else set()
+        for name, existing in have.items():
+            existing.item["zone"] = zones.get(name)
+            existing.item["virtual_router"] = routers.get(name)
+            existing.item["_imported"] = name in imported
+        return have
+
+    def validate_name(self, name, path):
+        if name and not TUNNEL_NAME.match(name):
+            return ["%s.name: %r is not a tunnel interface name; use tunnel.N with N from 1 to 9999" % (path, name)]
+        return super().validate_name(name, path)
+
+    def validate_item(self, item, path):
+        errors = []
+        for index, address in enumerate(item.get("ip") or []):
+            errors += check.check_interface_address(address, "%s.ip[%d]" % (path, index))
+        errors += check.check_range(item.get("mtu"), 576, 9216, "%s.mtu" % path, "bytes")
+        return errors
+
+    def same(self, desired, existing, context):
+        return super().same(desired, existing, context) and existing.get("_imported", True)
+
+    def write_ops(self, name, desired, existing, scope, context):
+        from ansible_collections.ipsec.panos.plugins.module_utils._engine import Op
+
+        ops = []
+        unit_changed = existing is None or not EntryResource.same(
+            self, _without(desired, self.extra_options), _without(existing.item, self.extra_options), context
+        )
+        if unit_changed:
+            ops.append(Op("edit", self.entry_xpath(scope, name), element=self.render_entry(desired, existing, context)))
+        if existing is None or not existing.item.get("_imported", True):
+            ops.append(Op("set", self.import_xpath(scope), children=[_member(name)]))
+
+        old_zone = existing.item.get("zone") if existing else None
+        new_zone = desired.get("zone")
+        if old_zone != new_zone:
+            if old_zone:
+                ops.append(Op("delete", self.zone_member_xpath(scope, old_zone, name)))
+            if new_zone:
+                ops.append(Op("set", self.zone_layer3_xpath(scope, new_zone), children=[_member(name)]))
+
+        old_router = existing.item.get("virtual_router") if existing else None
+        new_router = desired.get("virtual_router")
+        if old_router != new_router:
+            if old_router:
+                ops.append(Op("delete", self.router_member_xpath(old_router, name)))
+            if new_router:
+                ops.append(Op("set", self.router_interface_xpath(new_router), children=[_member(name)]))
+        return ops
+
+    def delete_ops(self, name, existing, scope):
+        from ansible_collections.ipsec.panos.plugins.module_utils._engine import Op
+
+        ops = []
+        if existing.item.get("zone"):
+            ops.append(Op("delete", self.zone_member_xpath(scope, existing.item["zone"], name)))
+        if existing.item.get("virtual_router"):
+            ops.append(Op("delete", self.router_member_xpath(existing.item["virtual_router"], name)))
+        if existing.item.get("_imported", False):
+            ops.append(Op("delete", "%s/%s" % (self.import_xpath(scope), xml.member_step(name))))
+        ops.append(Op("delete", self.entry_xpath(scope, name)))
+        return ops
+
+    def zone_layer3_xpath(self, scope, zone):
+        return "%s/%s/network/layer3" % (self.zone_container(scope), xml.entry_step(zone))
+
+    def zone_member_xpath(self, scope, zone, name):
+        return "%s/%s" % (self.zone_layer3_xpath(scope, zone), xml.member_step(name))
+
+    def router_interface_xpath(self, router):
+        return "%s/%s/interface" % (self.router_container(None), xml.entry_step(router))
+
+    def router_member_xpath(self, router, name):
+        return "%s/%s" % (self.router_interface_xpath(router), xml.member_step(name))
+
+
+def _member(name):
+    element = xml.ET.Element("member")
+    element.text = name
+    return element
+
+
+def _without(item, options):
+    return {k: v for k, v in item.items() if k not in options}
+
+
+def _member_owners(container, member_path):
+    """Map each member name to the entry that lists it, e.g. interface → zone."""
+    owners = {}
+    if container is None:
+        return owners
+    for entry in container.findall("entry"):
+        for member in xml.members_of(entry, member_path) or []:
+            owners.setdefault(member, entry.get("name"))
+    return owners
