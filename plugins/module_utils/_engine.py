@@ -76,16 +76,20 @@ class Scope:
 class Op:
     """One configuration action of a multi-config request."""
 
-    def __init__(self, action, xpath, element=None, children=None):
+    def __init__(self, action, xpath, element=None, children=None, attributes=None):
         self.action = action
         self.xpath = xpath
         self.element = element
         self.children = children or []
+        # Extra request attributes, such as where= and dst= of a move or newname= of a rename.
+        self.attributes = attributes or {}
 
     def to_element(self, op_id):
         node = ET.Element(self.action)
         node.set("id", str(op_id))
         node.set("xpath", self.xpath)
+        for name, value in self.attributes.items():
+            node.set(name, value)
         if self.element is not None:
             node.append(self.element)
         for child in self.children:
@@ -95,6 +99,7 @@ class Op:
     def describe(self):
         """Return the action as a dict for ``commands`` output, with secrets masked."""
         description = {"action": self.action, "xpath": self.xpath}
+        description.update(self.attributes)
         parts = []
         if self.element is not None:
             parts.append(self.element)
@@ -292,6 +297,7 @@ def execute(module, resource):
     plan = plan_changes(resource, want, have, state, scope, context)
     if plan.ops and not module.check_mode:
         device.multi_config(plan.multi_config_text())
+        resource.verify_after_write(device, scope, plan, context)
 
     before, after = _predicted_list(resource, have, plan, context)
     output = {

@@ -225,6 +225,11 @@ class EntryResource:
 
         return [Op("delete", self.entry_xpath(scope, name))]
 
+    def verify_after_write(self, device, scope, plan, context):
+        """Check the device after a write. Only resources whose result depends on order
+        (rules moved into place) read back; raise DeviceError when the check fails."""
+        return None
+
 
 def _merge_entries(current, update):
     by_name = {entry["name"]: dict(entry) for entry in current}
