@@ -64,6 +64,12 @@ options:
           - Falls back to E(PANOS_TIMEOUT).
         type: int
         default: 60
+      serial:
+        description:
+          - Serial number of a firewall managed by the Panorama at O(provider.host). Requests then go to
+            Panorama, which forwards them to that firewall, so one Panorama login reaches every firewall.
+          - Falls back to E(PANOS_SERIAL).
+        type: str
       retries:
         description:
           - How many times to retry a read after a transient transport error (time-out,
@@ -99,6 +105,18 @@ options:
       - The virtual system whose zone, imports and rules the objects use.
     type: str
     default: vsys1
+  template:
+    description:
+      - Write to this Panorama template instead of a firewall. O(provider.host) is then the Panorama.
+      - Values such as V($peer_ip) are accepted where an address is expected, and are left for
+        Panorama to resolve from the template's variables.
+      - Mutually exclusive with O(template_stack).
+    type: str
+  template_stack:
+    description:
+      - Write to this Panorama template stack, for example to override per-site values of a shared template.
+      - Mutually exclusive with O(template).
+    type: str
   running_config:
     description:
       - A PAN-OS configuration in XML, as exported from a device. Used with O(state=parsed).

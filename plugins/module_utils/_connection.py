@@ -24,6 +24,7 @@ try:
     from panos import base as panos_base
     from panos import errors as panos_errors
     from panos import firewall as panos_firewall
+    from panos import panorama as panos_panorama
 except ImportError:
     HAS_PANOS = False
     PANOS_IMPORT_ERROR = traceback.format_exc()
@@ -42,6 +43,7 @@ PROVIDER_OPTIONS = dict(
     ca_path=dict(type="path", fallback=(env_fallback, ["PANOS_CA_PATH"])),
     timeout=dict(type="int", default=60, fallback=(env_fallback, ["PANOS_TIMEOUT"])),
     retries=dict(type="int", default=3, fallback=(env_fallback, ["PANOS_RETRIES"])),
+    serial=dict(type="str", fallback=(env_fallback, ["PANOS_SERIAL"])),
 )
 
 PROVIDER_SPEC = dict(
@@ -85,12 +87,32 @@ def _build_ssl_context(provider):
 
 if HAS_PANOS:
 
-    class _VerifyingFirewall(panos_firewall.Firewall):
-        """A Firewall whose requests, keygen included, use our SSL context."""
+    class _VerifyingXapi:
+        """Builds every pan-python client, keygen included, with our SSL context.
+
+        A firewall reached through Panorama by serial number sends its requests to
+        Panorama with Panorama's key and ``target=<serial>``, as pan-os-python does.
+        """
 
         ssl_context = None
 
         def generate_xapi(self):
+            panorama = None
+            if self.serial is not None and self.hostname is None:
+                try:
+                    panorama = self.panorama()
+                except panos_errors.PanDeviceNotSet:
+                    panorama = None
+            if panorama is not None:
+                return panos_base.PanDevice.XapiWrapper(
+                    api_key=panorama.api_key,
+                    hostname=panorama.hostname,
+                    port=panorama.port,
+                    timeout=self.timeout,
+                    serial=self.serial,
+                    pan_device=self,
+                    ssl_context=self.ssl_context,
+                )
             return panos_base.PanDevice.XapiWrapper(
                 api_key=self.api_key,
                 hostname=self.hostname,
@@ -112,6 +134,12 @@ if HAS_PANOS:
             )
             xapi.keygen(retry_on_peer=False)
             return xapi.api_key
+
+    class _VerifyingFirewall(_VerifyingXapi, panos_firewall.Firewall):
+        """A firewall, reached directly or through Panorama by serial number."""
+
+    class _VerifyingPanorama(_VerifyingXapi, panos_panorama.Panorama):
+        """A Panorama, for template and template-stack scopes and as a route to firewalls."""
 
 
 def _is_transient(error):
@@ -136,12 +164,14 @@ def _device_error(error):
 class Device:
     """An open API session to one firewall."""
 
-    def __init__(self, provider):
+    def __init__(self, provider, panorama=False):
         self.provider = provider
+        self.panorama = panorama
         self.firewall = None
         self.requests = 0
 
     def open(self):
+        """Connect, get an API key if needed, and read the device's version."""
         if not HAS_PANOS:
             raise ImportError(PANOS_IMPORT_ERROR)
         provider = self.provider
@@ -154,20 +184,36 @@ class Device:
                 "provider.password or provider.api_key is required "
                 "(or the PANOS_PASSWORD or PANOS_API_KEY environment variable)"
             )
+        if self.panorama and provider.get("serial"):
+            raise ConnectionSettingsError(
+                "provider.serial selects a firewall behind Panorama, but template and template_stack are "
+                "Panorama's own configuration; leave provider.serial unset for template scopes"
+            )
 
-        firewall = _VerifyingFirewall(
-            hostname=provider["host"],
+        credentials = dict(
             api_username=provider.get("username") or "admin",
             api_password=provider.get("password"),
             api_key=provider.get("api_key"),
             port=provider.get("port") or 443,
         )
-        firewall.timeout = provider.get("timeout") or 60
-        firewall.ssl_context = _build_ssl_context(provider)
-        self.firewall = firewall
+        context = _build_ssl_context(provider)
+        if self.panorama or provider.get("serial"):
+            device = _VerifyingPanorama(hostname=provider["host"], **credentials)
+            device.timeout = provider.get("timeout") or 60
+            device.ssl_context = context
+            if provider.get("serial"):
+                target = _VerifyingFirewall(serial=provider["serial"])
+                target.timeout = device.timeout
+                target.ssl_context = context
+                device.add(target)
+                device = target
+        else:
+            device = _VerifyingFirewall(hostname=provider["host"], **credentials)
+            device.timeout = provider.get("timeout") or 60
+            device.ssl_context = context
+        self.firewall = device
 
-        self._call(firewall.refresh_system_info)
-        self.requests += 0 if provider.get("api_key") else 1
+        self._call(device.refresh_system_info)
         return self
 
     @property

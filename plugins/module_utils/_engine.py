@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ET
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.ipsec.panos.plugins.module_utils import _secrets as secrets
+from ansible_collections.ipsec.panos.plugins.module_utils import _validate as check
 from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
 from ansible_collections.ipsec.panos.plugins.module_utils._connection import (
     PROVIDER_SPEC,
@@ -35,6 +36,8 @@ ALL_STATES = WRITE_STATES + ("gathered", "rendered", "parsed")
 COMMON_RESOURCE_OPTIONS = dict(
     state=dict(type="str", default="merged", choices=list(ALL_STATES)),
     vsys=dict(type="str", default="vsys1"),
+    template=dict(type="str"),
+    template_stack=dict(type="str"),
     running_config=dict(type="str"),
     panos_version=dict(type="str", default="10.2.0"),
 )
@@ -57,20 +60,50 @@ class ValidationError(ValueError):
 
 
 class Scope:
-    """Where the objects live: the firewall's device root and one vsys."""
+    """Where the objects live: a firewall, or a Panorama template or template stack, and one vsys."""
 
-    def __init__(self, vsys="vsys1", virtual_router="default"):
+    def __init__(self, vsys="vsys1", virtual_router="default", template=None, template_stack=None):
         self.vsys = vsys
         self.virtual_router = virtual_router
+        self.template = template
+        self.template_stack = template_stack
 
     @classmethod
     def from_params(cls, params):
-        return cls(vsys=params.get("vsys") or "vsys1", virtual_router=params.get("virtual_router") or "default")
+        if params.get("template") and params.get("template_stack"):
+            raise ValidationError(
+                ["template, template_stack: give one of them; a task writes to one template or one template stack"]
+            )
+        return cls(
+            vsys=params.get("vsys") or "vsys1",
+            virtual_router=params.get("virtual_router") or "default",
+            template=params.get("template"),
+            template_stack=params.get("template_stack"),
+        )
+
+    @property
+    def on_panorama(self):
+        return bool(self.template or self.template_stack)
+
+    @property
+    def device_root(self):
+        """The ``devices/entry`` that holds ``network`` and ``vsys``: the firewall's, or the template's copy."""
+        if self.template:
+            return "%s/template/%s/config/devices/entry[@name='localhost.localdomain']" % (
+                xml.DEVICE_ROOT,
+                xml.entry_step(self.template),
+            )
+        if self.template_stack:
+            return "%s/template-stack/%s/config/devices/entry[@name='localhost.localdomain']" % (
+                xml.DEVICE_ROOT,
+                xml.entry_step(self.template_stack),
+            )
+        return xml.DEVICE_ROOT
 
     def root(self, rooted_in):
         if rooted_in == "vsys":
-            return "%s/vsys/%s" % (xml.DEVICE_ROOT, xml.entry_step(self.vsys))
-        return xml.DEVICE_ROOT
+            return "%s/vsys/%s" % (self.device_root, xml.entry_step(self.vsys))
+        return self.device_root
 
 
 class Op:
@@ -169,8 +202,9 @@ def _check_unique_names(config):
     return errors
 
 
-def validate_config(resource, config, state):
+def validate_config(resource, config, state, scope=None):
     """Check the whole ``config`` list before any request is made."""
+    check.allow_template_variables(scope is not None and scope.on_panorama)
     errors = _check_unique_names(config)
     for index, item in enumerate(config):
         path = "config[%d]" % index
@@ -274,7 +308,7 @@ def execute(module, resource):
     state = params["state"]
     scope = Scope.from_params(params)
     want = remove_none(params.get("config") or [])
-    validate_config(resource, want, state)
+    validate_config(resource, want, state, scope)
 
     if state == "parsed":
         context = RenderContext(parse_version(params.get("panos_version")))
@@ -286,7 +320,7 @@ def execute(module, resource):
         plan = plan_changes(resource, want, {}, "replaced", scope, context)
         return {"changed": False, "rendered": [op.describe() for op in plan.ops]}
 
-    device = Device(params["provider"]).open()
+    device = Device(params["provider"], panorama=scope.on_panorama).open()
     context = RenderContext(device.version)
     result = device.get(union_xpath(resource.read_xpaths(scope)))
     have = resource.parse_read(result, scope, context)

@@ -21,6 +21,38 @@ else:
 _FQDN_PATTERN = re.compile(r"^(?=.{1,255}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$")
 
 
+_VARIABLE_PATTERN = re.compile(r"^\$[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class _TemplateVariables:
+    """Whether values such as ``$peer_ip`` are accepted where an address is expected.
+
+    Only a Panorama template or template stack resolves variables, so the engine
+    turns this on for those scopes while it validates and plans a task.
+    """
+
+    allowed = False
+
+
+def allow_template_variables(allowed):
+    _TemplateVariables.allowed = bool(allowed)
+
+
+def _variable_errors(value, path):
+    """Return None when ``value`` is not a variable, else the errors for it (maybe none)."""
+    text = str(value)
+    if not text.startswith("$"):
+        return None
+    if not _TemplateVariables.allowed:
+        return [
+            "%s: %r is a template variable; variables are only allowed with the template or "
+            "template_stack option, because only Panorama resolves them" % (path, value)
+        ]
+    if not _VARIABLE_PATTERN.match(text):
+        return ["%s: %r is not a valid template variable name such as $peer_ip" % (path, value)]
+    return []
+
+
 def _require_netaddr():
     if not HAS_NETADDR:
         raise ImportError(NETADDR_IMPORT_ERROR)
@@ -28,6 +60,9 @@ def _require_netaddr():
 
 def check_ip(value, path):
     """An address without a prefix length, such as a peer address."""
+    variable = _variable_errors(value, path)
+    if variable is not None:
+        return variable
     _require_netaddr()
     try:
         netaddr.IPAddress(str(value))
@@ -38,6 +73,9 @@ def check_ip(value, path):
 
 def check_interface_address(value, path):
     """An interface address, with or without a prefix length (198.51.100.1/24)."""
+    variable = _variable_errors(value, path)
+    if variable is not None:
+        return variable
     _require_netaddr()
     try:
         netaddr.IPNetwork(str(value))
@@ -48,6 +86,9 @@ def check_interface_address(value, path):
 
 def check_prefix(value, path):
     """A network prefix with no host bits set; a bare address means a host prefix."""
+    variable = _variable_errors(value, path)
+    if variable is not None:
+        return variable
     _require_netaddr()
     try:
         network = netaddr.IPNetwork(str(value))
@@ -61,6 +102,9 @@ def check_prefix(value, path):
 
 
 def check_fqdn(value, path):
+    variable = _variable_errors(value, path)
+    if variable is not None:
+        return variable
     if not _FQDN_PATTERN.match(str(value)):
         return ["%s: %r is not a valid FQDN" % (path, value)]
     return []
@@ -76,6 +120,9 @@ def check_range(value, low, high, path, unit=""):
 
 
 def prefixes_overlap(left, right):
+    """Tell whether two prefixes share an address. Template variables never overlap."""
+    if str(left).startswith("$") or str(right).startswith("$"):
+        return False
     _require_netaddr()
     first = netaddr.IPNetwork(str(left))
     second = netaddr.IPNetwork(str(right))

@@ -31,7 +31,7 @@ class TunnelInterface(EntryResource):
         return "%s/zone" % scope.root("vsys")
 
     def router_container(self, scope):
-        return "%s/network/virtual-router" % xml.DEVICE_ROOT
+        return "%s/network/virtual-router" % scope.device_root
 
     def import_xpath(self, scope):
         return "%s/import/network/interface" % scope.root("vsys")
@@ -95,9 +95,9 @@ class TunnelInterface(EntryResource):
         new_router = desired.get("virtual_router")
         if old_router != new_router:
             if old_router:
-                ops.append(Op("delete", self.router_member_xpath(old_router, name)))
+                ops.append(Op("delete", self.router_member_xpath(scope, old_router, name)))
             if new_router:
-                ops.append(Op("set", self.router_interface_xpath(new_router), children=[_member(name)]))
+                ops.append(Op("set", self.router_interface_xpath(scope, new_router), children=[_member(name)]))
         return ops
 
     def delete_ops(self, name, existing, scope):
@@ -107,7 +107,7 @@ class TunnelInterface(EntryResource):
         if existing.item.get("zone"):
             ops.append(Op("delete", self.zone_member_xpath(scope, existing.item["zone"], name)))
         if existing.item.get("virtual_router"):
-            ops.append(Op("delete", self.router_member_xpath(existing.item["virtual_router"], name)))
+            ops.append(Op("delete", self.router_member_xpath(scope, existing.item["virtual_router"], name)))
         if existing.item.get("_imported", False):
             ops.append(Op("delete", "%s/%s" % (self.import_xpath(scope), xml.member_step(name))))
         ops.append(Op("delete", self.entry_xpath(scope, name)))
@@ -119,11 +119,11 @@ class TunnelInterface(EntryResource):
     def zone_member_xpath(self, scope, zone, name):
         return "%s/%s" % (self.zone_layer3_xpath(scope, zone), xml.member_step(name))
 
-    def router_interface_xpath(self, router):
-        return "%s/%s/interface" % (self.router_container(None), xml.entry_step(router))
+    def router_interface_xpath(self, scope, router):
+        return "%s/%s/interface" % (self.router_container(scope), xml.entry_step(router))
 
-    def router_member_xpath(self, router, name):
-        return "%s/%s" % (self.router_interface_xpath(router), xml.member_step(name))
+    def router_member_xpath(self, scope, router, name):
+        return "%s/%s" % (self.router_interface_xpath(scope, router), xml.member_step(name))
 
 
 def _member(name):

@@ -35,7 +35,7 @@ class StaticRoute(EntryResource):
 
     def container_xpath(self, scope):
         return "%s/network/virtual-router/%s/routing-table/ip/static-route" % (
-            xml.DEVICE_ROOT,
+            scope.device_root,
             xml.entry_step(scope.virtual_router),
         )
 

@@ -1,0 +1,81 @@
+"""Panorama template scopes and template variables."""
+
+import pytest
+
+from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engine
+from ansible_collections.ipsec.panos.plugins.module_utils import _resources as resources
+from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
+from ansible_collections.ipsec.panos.plugins.module_utils._mapping import RenderContext
+
+CONTEXT = RenderContext((10, 2, 0))
+TEMPLATE_ROOT = (
+    "/config/devices/entry[@name='localhost.localdomain']/template/entry[@name='branch-tpl']"
+    "/config/devices/entry[@name='localhost.localdomain']"
+)
+VARIABLE_GATEWAY = {
+    "name": "gw-hub",
+    "interface": "ethernet1/1",
+    "local_ip": "$wan_ip",
+    "peer_address": "$hub_ip",
+    "pre_shared_key": "k",
+    "ike_crypto_profile": "p1",
+}
+
+
+def test_template_scope_roots():
+    scope = engine.Scope(template="branch-tpl", vsys="vsys2")
+    assert scope.root("device") == TEMPLATE_ROOT
+    assert scope.root("vsys") == TEMPLATE_ROOT + "/vsys/entry[@name='vsys2']"
+    assert resources.IkeGateway().container_xpath(scope) == TEMPLATE_ROOT + "/network/ike/gateway"
+
+
+def test_template_stack_scope_root():
+    scope = engine.Scope(template_stack="site-a")
+    assert "/template-stack/entry[@name='site-a']/config/devices/" in scope.root("device")
+
+
+def test_template_and_stack_exclusive():
+    with pytest.raises(engine.ValidationError) as error:
+        engine.Scope.from_params({"template": "t", "template_stack": "s"})
+    assert "template, template_stack" in str(error.value)
+
+
+def test_tunnel_interface_in_template_imported_into_vsys():
+    scope = engine.Scope(template="T1", vsys="vsys2")
+    interface = {"name": "tunnel.7", "zone": "vpn", "virtual_router": "default"}
+    plan = engine.plan_changes(resources.TunnelInterface(), [interface], {}, "merged", scope, CONTEXT)
+    xpaths = [op.xpath for op in plan.write_ops]
+    template_root = "/config/devices/entry[@name='localhost.localdomain']/template/entry[@name='T1']/config/devices/entry[@name='localhost.localdomain']"
+    assert template_root + "/vsys/entry[@name='vsys2']/import/network/interface" in xpaths
+    assert template_root + "/vsys/entry[@name='vsys2']/zone/entry[@name='vpn']/network/layer3" in xpaths
+    assert template_root + "/network/virtual-router/entry[@name='default']/interface" in xpaths
+
+
+def test_variables_accepted_in_template():
+    scope = engine.Scope(template="branch-tpl")
+    engine.validate_config(resources.IkeGateway(), [VARIABLE_GATEWAY], "merged", scope)
+    plan = engine.plan_changes(resources.IkeGateway(), [VARIABLE_GATEWAY], {}, "merged", scope, CONTEXT)
+    entry = plan.write_ops[0].element
+    assert xml.text_of(entry, "peer-address/ip") == "$hub_ip"
+    assert xml.text_of(entry, "local-address/ip") == "$wan_ip"
+
+
+def test_variables_rejected_on_firewall():
+    with pytest.raises(engine.ValidationError) as error:
+        engine.validate_config(resources.IkeGateway(), [VARIABLE_GATEWAY], "merged", engine.Scope())
+    assert "config[0].peer_address" in str(error.value)
+    assert "only allowed with the template or template_stack option" in str(error.value)
+
+
+def test_variable_proxy_ids_in_template():
+    scope = engine.Scope(template="branch-tpl")
+    tunnel = {"name": "t1", "proxy_ids": [{"name": "a", "local": "$lan", "remote": "10.0.0.0/16"}]}
+    engine.validate_config(resources.IpsecTunnel(), [tunnel], "merged", scope)
+
+
+def test_malformed_variable_rejected():
+    scope = engine.Scope(template="branch-tpl")
+    bad = dict(VARIABLE_GATEWAY, peer_address="$bad name")
+    with pytest.raises(engine.ValidationError) as error:
+        engine.validate_config(resources.IkeGateway(), [bad], "merged", scope)
+    assert "not a valid template variable" in str(error.value)
