@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.ipsec.panos.plugins.module_utils import _references as references
 from ansible_collections.ipsec.panos.plugins.module_utils import _secrets as secrets
 from ansible_collections.ipsec.panos.plugins.module_utils import _validate as check
 from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
@@ -156,6 +157,8 @@ class Plan:
         self.write_ops = []
         self.before = {}
         self.after = {}
+        # The full desired item of every object the plan writes, for reference checks.
+        self.written = {}
 
     @property
     def ops(self):
@@ -263,6 +266,7 @@ def plan_changes(resource, want, have, state, scope, context):
         if existing is not None and resource.same(desired, existing.item, context):
             continue
         plan.write_ops.extend(resource.write_ops(name, desired, existing, scope, context))
+        plan.written[name] = desired
         plan.before[name] = resource.display(existing.item, context) if existing else None
         plan.after[name] = resource.display(desired, context, previous=existing.item if existing else None)
 
@@ -320,15 +324,26 @@ def execute(module, resource):
         plan = plan_changes(resource, want, {}, "replaced", scope, context)
         return {"changed": False, "rendered": [op.describe() for op in plan.ops]}
 
+    # Objects in a template stack may refer to objects in its member templates, which
+    # this task does not read, so references are only checked in the other scopes.
+    related = {} if scope.template_stack or state == "gathered" else references.related_resources(resource, state)
+    reads = list(resource.read_xpaths(scope))
+    for other in related.values():
+        reads.extend(x for x in other.read_xpaths(scope) if x not in reads)
+
     device = Device(params["provider"], panorama=scope.on_panorama).open()
     context = RenderContext(device.version)
-    result = device.get(union_xpath(resource.read_xpaths(scope)))
+    result = device.get(union_xpath(reads))
     have = resource.parse_read(result, scope, context)
 
     if state == "gathered":
         return {"changed": False, "gathered": [resource.display(e.item, context) for e in have.values()]}
 
     plan = plan_changes(resource, want, have, state, scope, context)
+    related_have = {name: other.parse_read(result, scope, context) for name, other in related.items()}
+    errors = references.check_references(resource, want, plan, related_have)
+    if errors:
+        raise ValidationError(errors)
     if plan.ops and not module.check_mode:
         device.multi_config(plan.multi_config_text())
         resource.verify_after_write(device, scope, plan, context)

@@ -27,10 +27,21 @@ def test_commit_failure_reports_device_lines(demo_devices, inventory):
 
     assert run.returncode != 0
     assert "commit job" in run.stdout
-    assert "tunnel.99" in run.stdout
-    assert "is not a valid reference" in run.stdout
+    assert "gw-test" in run.stdout
+    assert "commit failed" in run.stdout
     assert demo_devices.running("branch1") == running_before
     assert "commit-failure-key" not in run.output
+
+
+def test_dangling_reference_rejected_before_write(demo_devices, inventory):
+    candidate_before = demo_devices.candidate("branch1")
+
+    run = run_playbook(os.path.join(HERE, "playbooks", "dangling_reference.yml"), inventory, demo_devices, "dangling-key")
+
+    assert run.returncode != 0
+    assert "config[0].tunnel_interface: tunnel interface 'tunnel.99' does not exist" in run.stdout
+    assert "config[0].ike_gateway: IKE gateway 'gw-missing' does not exist" in run.stdout
+    assert demo_devices.candidate("branch1") == candidate_before
 
 
 def test_wrong_password_reported(demo_devices, inventory):

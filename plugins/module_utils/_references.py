@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""References between VPN objects, checked before any write.
+
+PAN-OS accepts a dangling reference when it is written and only rejects it at
+commit, after the change window has started. The engine reads the objects a task
+refers to, and the objects that refer to what a task deletes, in the same single
+read, so both mistakes are reported before anything is written.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.ipsec.panos.plugins.module_utils import _resources
+
+
+class Reference:
+    """``referrer.option`` names an object of type ``target``."""
+
+    def __init__(self, referrer, option, target, applies=None):
+        self.referrer = referrer
+        self.option = option
+        self.target = target
+        self.applies = applies or (lambda value: True)
+
+    def value(self, item):
+        value = item
+        for step in self.option.split("."):
+            if not isinstance(value, dict):
+                return None
+            value = value.get(step)
+        if value is None or not self.applies(value):
+            return None
+        return value
+
+
+def _is_tunnel_interface(value):
+    return str(value).startswith("tunnel.")
+
+
+REFERENCES = (
+    Reference("IkeGateway", "ike_crypto_profile", "IkeCryptoProfile"),
+    Reference("IpsecTunnel", "ike_gateway", "IkeGateway"),
+    Reference("IpsecTunnel", "ipsec_crypto_profile", "IpsecCryptoProfile"),
+    Reference("IpsecTunnel", "tunnel_interface", "TunnelInterface"),
+    Reference("IpsecTunnel", "tunnel_monitor.profile", "TunnelMonitorProfile"),
+    Reference("StaticRoute", "interface", "TunnelInterface", applies=_is_tunnel_interface),
+)
+
+
+def resource_named(name):
+    """Return an instance of the resource class ``name``, or None if this collection has none."""
+    cls = getattr(_resources, name, None)
+    return cls() if cls is not None else None
+
+
+def outgoing(resource):
+    """References from objects of this resource to other objects."""
+    name = type(resource).__name__
+    return [ref for ref in REFERENCES if ref.referrer == name and resource_named(ref.target) is not None]
+
+
+def incoming(resource):
+    """References to objects of this resource from other objects."""
+    name = type(resource).__name__
+    return [ref for ref in REFERENCES if ref.target == name and resource_named(ref.referrer) is not None]
+
+
+def related_resources(resource, state):
+    """The other resources a task must read to check references for this state."""
+    related = {}
+    if state in ("merged", "replaced", "overridden"):
+        for ref in outgoing(resource):
+            related.setdefault(ref.target, resource_named(ref.target))
+    if state in ("deleted", "overridden"):
+        for ref in incoming(resource):
+            related.setdefault(ref.referrer, resource_named(ref.referrer))
+    return related
+
+
+def check_references(resource, want, plan, related_have):
+    """Return errors for dangling references in what the plan writes, and for deletes of used objects."""
+    errors = []
+    positions = {item["name"]: index for index, item in enumerate(want)}
+
+    for ref in outgoing(resource):
+        targets = related_have.get(ref.target)
+        if targets is None:
+            continue
+        target = resource_named(ref.target)
+        for name, predicted in plan.after.items():
+            if predicted is None or name not in plan.written:
+                continue
+            value = ref.value(plan.written[name])
+            if value is None or value in targets or value in target.predefined:
+                continue
+            where = "config[%d].%s" % (positions[name], ref.option) if name in positions else ref.option
+            errors.append(
+                "%s: %s %r does not exist, so %s %r would fail at commit; create it first or correct the name"
+                % (where, target.label, value, resource.label, name)
+            )
+
+    deleted = {name for name, predicted in plan.after.items() if predicted is None}
+    for ref in incoming(resource):
+        referrers = related_have.get(ref.referrer)
+        if not referrers:
+            continue
+        referrer = resource_named(ref.referrer)
+        for name in sorted(deleted):
+            users = sorted(user for user, existing in referrers.items() if ref.value(existing.item) == name)
+            for user in users:
+                where = "config[%d]" % positions[name] if name in positions else "config"
+                errors.append(
+                    "%s: cannot delete %s %r because %s %r uses it (%s); change or delete that %s first"
+                    % (where, resource.label, name, referrer.label, user, ref.option, referrer.label)
+                )
+    return errors
