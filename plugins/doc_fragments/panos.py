@@ -92,7 +92,9 @@ options:
       - V(replaced) makes each object in O(config) exactly as given; options left out take their defaults.
       - V(overridden) makes the objects of this type in this scope exactly O(config) and deletes
         the others. Predefined objects (such as the C(default) crypto profiles) are never deleted.
+        An empty O(config) is rejected.
       - V(deleted) deletes the objects named in O(config), or every non-predefined object of this type when O(config) is empty.
+        Predefined objects and objects that other objects still use are not deleted; the task fails before writing anything.
       - V(gathered) reads the objects from the device and returns them in RV(gathered).
       - V(rendered) contacts no device and returns, in RV(rendered), the API actions that would
         create O(config) on an empty device of version O(panos_version).
@@ -102,7 +104,9 @@ options:
     default: merged
   vsys:
     description:
-      - The virtual system whose zone, imports and rules the objects use.
+      - The virtual system whose zones, rules and interface imports the task manages.
+      - Objects that live outside any vsys (crypto profiles, IKE gateways, IPsec tunnels, routes)
+        are the same for every vsys, so this option does not change where they are written.
     type: str
     default: vsys1
   template:

@@ -47,6 +47,7 @@ COMMON_RESOURCE_OPTIONS.update(PROVIDER_SPEC)
 COMMON_REQUIRED_IF = [
     ("state", "merged", ["config"]),
     ("state", "replaced", ["config"]),
+    ("state", "overridden", ["config"]),
     ("state", "rendered", ["config"]),
     ("state", "parsed", ["running_config"]),
 ]
@@ -159,6 +160,7 @@ class Plan:
         self.after = {}
         # The full desired item of every object the plan writes, for reference checks.
         self.written = {}
+        self.warnings = []
 
     @property
     def ops(self):
@@ -249,6 +251,12 @@ def plan_changes(resource, want, have, state, scope, context):
         existing = have.get(name)
 
         if state == "deleted":
+            if name in resource.predefined:
+                errors.append(
+                    "config[%d].name: %r is a predefined %s; PAN-OS needs it, so it cannot be deleted"
+                    % (index, name, resource.label)
+                )
+                continue
             if existing is not None:
                 errors.extend(resource.check_deletable(name, "config[%d]" % index))
                 plan.delete_ops[:0] = resource.delete_ops(name, existing, scope)
@@ -263,8 +271,15 @@ def plan_changes(resource, want, have, state, scope, context):
         errors.extend(resource.validate_complete(desired, "config[%d]" % index, existing))
         desired = resource.carry_secrets(desired, existing)
 
+        plan.warnings.extend(_ignored_options(resource, item, desired, context, "config[%d]" % index))
         if existing is not None and resource.same(desired, existing.item, context):
             continue
+
+        # The task's own options were checked before the read. The object as it will be
+        # written can still be wrong, through a default or a value kept from the device.
+        for error in resource.validate_item(_applicable_only(resource, desired, context), "config[%d]" % index):
+            if error not in errors:
+                errors.append(error)
         plan.write_ops.extend(resource.write_ops(name, desired, existing, scope, context))
         plan.written[name] = desired
         plan.before[name] = resource.display(existing.item, context) if existing else None
@@ -281,6 +296,33 @@ def plan_changes(resource, want, have, state, scope, context):
     if errors:
         raise ValidationError(errors)
     return plan
+
+
+def _applicable_only(resource, desired, context):
+    """Drop the options that do not apply to this object, such as defaults for the other IKE version."""
+    kept = dict(desired)
+    for field in resource.fields:
+        if field.applies(desired, context):
+            continue
+        for option in field.options():
+            others = [f for f in resource.fields if option in f.options() and f is not field]
+            if not any(other.applies(desired, context) for other in others):
+                kept.pop(option, None)
+    return kept
+
+
+def _ignored_options(resource, item, desired, context, path):
+    """Warn about options the task gave that do not apply to this object, such as IKEv1 DPD on IKEv2."""
+    warnings = []
+    for option in item:
+        fields = [field for field in resource.fields if option in field.options()]
+        if fields and not any(field.applies(desired, context) for field in fields):
+            warnings.append(
+                "%s.%s is ignored: it does not apply to %s %r with these settings (for example an IKEv1 "
+                "option on an IKEv2 gateway, or an option this PAN-OS version does not have)"
+                % (path, option, resource.label, item["name"])
+            )
+    return warnings
 
 
 def _predicted_list(resource, have, plan, context):
@@ -312,6 +354,13 @@ def execute(module, resource):
     state = params["state"]
     scope = Scope.from_params(params)
     want = remove_none(params.get("config") or [])
+    if state == "overridden" and not want:
+        raise ValidationError(
+            [
+                "config: empty with state=overridden, which would delete every %s in this scope; to do that on "
+                "purpose, use state=deleted with no config" % resource.label
+            ]
+        )
     validate_config(resource, want, state, scope)
 
     if state == "parsed":
@@ -348,6 +397,8 @@ def execute(module, resource):
         device.multi_config(plan.multi_config_text())
         resource.verify_after_write(device, scope, plan, context)
 
+    for warning in plan.warnings:
+        module.warn(warning)
     before, after = _predicted_list(resource, have, plan, context)
     output = {
         "changed": bool(plan.ops),
