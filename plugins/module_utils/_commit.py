@@ -72,7 +72,16 @@ def commit_and_wait(device, command, timeout, interval=1.0):
 
     deadline = time.monotonic() + timeout
     while True:
-        reply = device.op("<show><jobs><id>%s</id></jobs></show>" % job_id)
+        try:
+            reply = device.op("<show><jobs><id>%s</id></jobs></show>" % job_id)
+        except DeviceError as error:
+            if not error.transport:
+                raise
+            raise CommitFailed(
+                "commit job %s was accepted, but the connection was lost while waiting for it, so its result is "
+                "unknown; check it with 'show jobs id %s' on the device (%s)" % (job_id, job_id, error.message),
+                {"id": job_id, "status": "unknown"},
+            ) from None
         job = reply.find("result/job")
         if job is None:
             raise DeviceError("show jobs id %s returned no job" % job_id)

@@ -11,6 +11,7 @@ verifies certificates. ``_VerifyingFirewall`` hands one to every request, keygen
 
 from __future__ import annotations
 
+import os
 import re
 import ssl
 import time
@@ -65,13 +66,18 @@ _TRANSIENT_MARKERS = (
 
 
 class DeviceError(Exception):
-    """A failure reported by the device, carrying the device's own words and code."""
+    """A failure reported by the device, carrying the device's own words and code.
 
-    def __init__(self, message, code=None, details=None):
+    ``transport`` is true when the device could not be reached or did not answer, so
+    the request may never have arrived.
+    """
+
+    def __init__(self, message, code=None, details=None, transport=False):
         super().__init__(message)
         self.message = message
         self.code = code
         self.details = details or []
+        self.transport = transport
 
 
 class ConnectionSettingsError(ValueError):
@@ -147,18 +153,54 @@ def _is_transient(error):
     return any(marker in text for marker in _TRANSIENT_MARKERS)
 
 
-def _device_error(error):
+def _device_error(error, provider=None, attempts=1):
     """Turn a pan-python or pan-os-python exception into a DeviceError."""
     message = str(error).strip() or error.__class__.__name__
     if "code: 403" in message or "Invalid Credential" in message:
         message += " (check provider.username and provider.password, or provider.api_key)"
     elif "CERTIFICATE_VERIFY_FAILED" in message:
         message += " (set provider.ca_path to the CA that signed the device's certificate)"
+    elif _is_transient(error) and provider is not None:
+        where = "%s:%s" % (provider.get("host"), provider.get("port") or 443)
+        tries = " after %d attempts" % attempts if attempts > 1 else ""
+        return DeviceError(
+            "could not reach PAN-OS at %s%s: %s (check provider.host, provider.port and that the device is up)"
+            % (where, tries, message),
+            transport=True,
+        )
     code = None
     xapi = getattr(error, "xapi", None)
     if xapi is not None:
         code = getattr(xapi, "status_code", None)
     return DeviceError(message, code=code)
+
+
+def check_provider(provider):
+    """Reject provider settings that cannot work, before any request."""
+    host = provider.get("host")
+    if not host:
+        raise ConnectionSettingsError("provider.host is missing: set provider.host or the PANOS_HOSTNAME environment variable")
+    bare_port = host.count(":") == 1 and host.rsplit(":", 1)[1].isdigit()
+    if "://" in host or "/" in host or bare_port:
+        raise ConnectionSettingsError(
+            "provider.host: %r must be a bare hostname or address, without a scheme, path or port; "
+            "set provider.port for the port" % host
+        )
+    if not provider.get("api_key") and not provider.get("password"):
+        raise ConnectionSettingsError(
+            "provider.password or provider.api_key is required "
+            "(or the PANOS_PASSWORD or PANOS_API_KEY environment variable)"
+        )
+    if provider.get("timeout") is not None and provider["timeout"] < 1:
+        raise ConnectionSettingsError("provider.timeout: %s is invalid; give the seconds to wait, 1 or more" % provider["timeout"])
+    if provider.get("retries") is not None and provider["retries"] < 0:
+        raise ConnectionSettingsError("provider.retries: %s is invalid; give 0 or more" % provider["retries"])
+    port = provider.get("port")
+    if port is not None and not 1 <= port <= 65535:
+        raise ConnectionSettingsError("provider.port: %s is out of range; allowed is 1 to 65535" % port)
+    ca_path = provider.get("ca_path")
+    if provider.get("validate_certs", True) and ca_path and not os.access(ca_path, os.R_OK):
+        raise ConnectionSettingsError("provider.ca_path: %s does not exist or cannot be read" % ca_path)
 
 
 class Device:
@@ -175,15 +217,7 @@ class Device:
         if not HAS_PANOS:
             raise ImportError(PANOS_IMPORT_ERROR)
         provider = self.provider
-        if not provider.get("host"):
-            raise ConnectionSettingsError(
-                "provider.host is missing: set provider.host or the PANOS_HOSTNAME environment variable"
-            )
-        if not provider.get("api_key") and not provider.get("password"):
-            raise ConnectionSettingsError(
-                "provider.password or provider.api_key is required "
-                "(or the PANOS_PASSWORD or PANOS_API_KEY environment variable)"
-            )
+        check_provider(provider)
         if self.panorama and provider.get("serial"):
             raise ConnectionSettingsError(
                 "provider.serial selects a firewall behind Panorama, but template and template_stack are "
@@ -237,7 +271,7 @@ class Device:
                 if attempt + 1 < attempts and _is_transient(error):
                     time.sleep(min(8.0, 0.5 * (2 ** attempt)))
                     continue
-                raise _device_error(error) from None
+                raise _device_error(error, self.provider, attempt + 1) from None
         raise AssertionError("unreachable")
 
     def get(self, xpath):
@@ -250,8 +284,11 @@ class Device:
             result = ET.Element("result")
         return result
 
-    def multi_config(self, element_text):
-        """Send one all-or-nothing multi-config request."""
+    def multi_config(self, element_text, labels=None):
+        """Send one all-or-nothing multi-config request.
+
+        ``labels`` maps each action id to a description used in error messages.
+        """
         xapi = self.firewall.xapi
         query = {"type": "config", "action": "multi-config", "element": element_text}
         # A write is not retried: after a dropped connection we cannot know whether it landed.
@@ -259,7 +296,13 @@ class Device:
         try:
             xapi.ad_hoc(qs=query, modify_qs=True)
         except (pan.xapi.PanXapiError, panos_errors.PanDeviceError) as error:
-            raise _multi_config_error(error, xapi) from None
+            if _is_transient(error):
+                raise DeviceError(
+                    "the connection to PAN-OS failed during the configuration write, so it is not known whether "
+                    "the write landed; run the task again, which reads the device first: %s" % error,
+                    transport=True,
+                ) from None
+            raise _multi_config_error(error, xapi, labels) from None
         return xapi.element_root
 
     def op(self, cmd):
@@ -273,12 +316,12 @@ class Device:
         try:
             xapi.commit(cmd=cmd)
         except (pan.xapi.PanXapiError, panos_errors.PanDeviceError) as error:
-            raise _device_error(error) from None
+            raise _device_error(error, self.provider) from None
         return xapi.element_root
 
 
-def _multi_config_error(error, xapi):
-    """Collect the failed sub-responses of a multi-config reply."""
+def _multi_config_error(error, xapi, labels=None):
+    """Collect the failed sub-responses of a multi-config reply, named by the action they belong to."""
     root = getattr(xapi, "element_root", None)
     details = []
     if root is not None:
@@ -286,7 +329,11 @@ def _multi_config_error(error, xapi):
             if sub is root or sub.get("status") != "error":
                 continue
             lines = [" ".join(t.split()) for t in sub.itertext() if t.strip()]
-            details.append("action %s failed (code %s): %s" % (sub.get("id"), sub.get("code"), " ".join(lines)))
+            action = (labels or {}).get(sub.get("id"), "action %s" % sub.get("id"))
+            details.append("%s failed with code %s: %s" % (action, sub.get("code"), " ".join(lines)))
     code = root.get("code") if root is not None else None
-    message = str(error).strip()
+    if details:
+        message = "the device rejected the write and applied none of it"
+    else:
+        message = str(error).strip()
     return DeviceError(message, code=code, details=details)

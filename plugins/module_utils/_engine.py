@@ -166,6 +166,9 @@ class Plan:
     def ops(self):
         return self.delete_ops + self.write_ops
 
+    def labels(self):
+        return {str(op_id): "%s %s" % (op.action, op.xpath) for op_id, op in enumerate(self.ops, start=1)}
+
     def multi_config_text(self):
         root = ET.Element("multi-config")
         for op_id, op in enumerate(self.ops, start=1):
@@ -394,7 +397,7 @@ def execute(module, resource):
     if errors:
         raise ValidationError(errors)
     if plan.ops and not module.check_mode:
-        device.multi_config(plan.multi_config_text())
+        device.multi_config(plan.multi_config_text(), plan.labels())
         resource.verify_after_write(device, scope, plan, context)
 
     for warning in plan.warnings:
@@ -422,9 +425,9 @@ def run_resource_module(module, resource):
     except ConnectionSettingsError as error:
         module.fail_json(msg=str(error))
     except DeviceError as error:
-        message = "PAN-OS rejected the request: %s" % error.message
+        message = error.message if error.transport else "PAN-OS rejected the request: %s" % error.message
         if error.details:
-            message += " (%s)" % "; ".join(error.details)
+            message += ": %s" % "; ".join(error.details)
         module.fail_json(msg=message, code=error.code, details=error.details)
     except ImportError:
         module.fail_json(msg=missing_required_lib("pan-os-python"), exception=traceback.format_exc())

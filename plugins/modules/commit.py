@@ -165,7 +165,8 @@ def main():
     except ConnectionSettingsError as error:
         module.fail_json(msg=str(error))
     except DeviceError as error:
-        module.fail_json(msg="PAN-OS rejected the commit: %s" % error.message, code=error.code)
+        message = error.message if error.transport else "PAN-OS rejected the commit: %s" % error.message
+        module.fail_json(msg=message, code=error.code)
     except ImportError:
         module.fail_json(msg=missing_required_lib("pan-os-python"), exception=traceback.format_exc())
     module.exit_json(**result)
