@@ -13,8 +13,9 @@ if [ -z "${IPSEC_PSK:-}" ]; then
 fi
 export IPSEC_PSK
 
-rm -rf "$output_dir"
 scripts/pansim-demo.sh "$workdir" "$output_dir"
+# The simulators write their configurations here when they stop; drop the previous run's.
+rm -f "$output_dir"/*.xml
 # shellcheck source=/dev/null
 . "$workdir/env"
 trap 'kill "$PANSIM_PID" 2>/dev/null; wait "$PANSIM_PID" 2>/dev/null || true' EXIT

@@ -10,6 +10,13 @@ output_dir=$2
 python=${PYTHON:-.venv/bin/python}
 baseline=${HUB_BASELINE:-../shared/corpus/panos-configs/iron-skillet__sample-mgmt-static__iron_skillet_panos_full.xml}
 
+for port in 18443 18444 18445 18446; do
+  if "$python" -c 'import socket, sys; s = socket.socket(); sys.exit(s.connect_ex(("127.0.0.1", int(sys.argv[1]))) != 0)' "$port"; then
+    echo "demo: port $port on 127.0.0.1 is already in use; stop what listens there (an earlier demo?) and retry" >&2
+    exit 1
+  fi
+done
+
 rm -rf "$workdir"
 mkdir -p "$workdir" "$output_dir"
 chmod 700 "$workdir"

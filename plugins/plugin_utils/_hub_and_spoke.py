@@ -180,7 +180,10 @@ def plan_device(sites, device, settings):
         spoke_site = sites[spoke]
         psk = spoke_site.get("pre_shared_key") or settings.get("pre_shared_key")
         if not psk:
-            raise DesignError("%s: no pre-shared key; set settings.pre_shared_key or the site's pre_shared_key" % spoke)
+            raise DesignError(
+                "%s: no pre-shared key; set hub_and_spoke_psk (the demo inventory reads it from IPSEC_PSK) "
+                "or the spoke's vpn_pre_shared_key host variable" % spoke
+            )
         tunnel = "tunnel.%d" % (int(settings["tunnel_base"]) + spoke_site["spoke_id"])
         hub_address, spoke_address = _tunnel_addresses(settings["tunnel_pool"], spoke_site["spoke_id"])
         beyond_hub = _reachable_through_hub(sites, hub, spokes, spoke, settings["spoke_to_spoke"])
