@@ -50,3 +50,13 @@ def test_every_module_in_action_group():
     with open(os.path.join(REPO, "meta", "runtime.yml"), encoding="utf-8") as handle:
         runtime = yaml.safe_load(handle)
     assert sorted(runtime["action_groups"]["panos"]) == MODULES
+
+
+def test_role_documented():
+    environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "collections"))
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "--json", "-t", "role", "ipsec.panos.hub_and_spoke"]
+    completed = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+    assert completed.returncode == 0, completed.stderr
+    options = json.loads(completed.stdout)["ipsec.panos.hub_and_spoke"]["entry_points"]["main"]["options"]
+    assert options["hub_and_spoke_psk"]["required"] is True
+    assert "hub_and_spoke_ike_profile" in options
