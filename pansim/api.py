@@ -4,6 +4,10 @@
 Reply with the HTTP status, body and a summary for the request log. The
 summary never contains the API key, passwords, ``element`` bodies or command
 arguments, because those can carry secrets.
+
+A request to a Panorama with ``target=<serial>`` runs on that managed
+firewall, as the Panorama admin, the way pan-os-python reaches a
+``Firewall(serial=...)`` attached to a ``Panorama``.
 """
 
 import logging
@@ -32,6 +36,7 @@ class Reply:
     request_type: str = None
     action: str = None
     xpath: str = None
+    target: str = None
 
 
 def loggable_xpath(text):
@@ -173,8 +178,9 @@ def _keygen(device, params):
 
 
 def _version(device):
-    fields = dict(ops.system_info_fields(device))
-    inner = "".join(f"<{name}>{fields[name]}</{name}>" for name in ("sw-version", "multi-vsys", "model", "serial"))
+    fields = dict(device.system_info())
+    names = [name for name in ("sw-version", "multi-vsys", "model", "serial") if name in fields]
+    inner = "".join(f"<{name}>{fields[name]}</{name}>" for name in names)
     return Reply(responses.result(inner))
 
 
@@ -188,6 +194,7 @@ def _export(device, params):
 
 def _dispatch(device, request_type, params, headers, client, reply_fields):
     if request_type == "keygen":
+        # A keygen with target still authenticates against this device, like a plain one.
         reply_fields["admin"] = params.get("user")
         return _keygen(device, params)
 
@@ -195,12 +202,28 @@ def _dispatch(device, request_type, params, headers, client, reply_fields):
     reply_fields["admin"] = admin
     device.touch_session(admin, client)
 
+    target = params.get("target")
+    if not target:
+        return _run(device, admin, request_type, params)
+
+    # Lock order is always Panorama, then firewall; a firewall never takes a Panorama's lock.
+    routed = device.route(target)
+    if routed is device:
+        return _run(device, admin, request_type, params)
+    with routed.lock:
+        routed.advance()
+        routed.touch_session(admin, client)
+        return _run(routed, admin, request_type, params)
+
+
+def _run(device, admin, request_type, params):
+    """Run an authenticated request of ``admin`` on ``device``."""
     if request_type == "config":
         return _config(device, admin, params)
     if request_type == "op":
         return Reply(ops.run_op(device, admin, params.get("cmd"), params.get("vsys")))
     if request_type == "commit":
-        return Reply(ops.run_commit(device, admin, params.get("cmd")))
+        return Reply(ops.run_commit(device, admin, params.get("cmd"), params.get("action")))
     if request_type == "version":
         return _version(device)
     if request_type == "export":
@@ -238,6 +261,7 @@ def handle_request(device, params, headers, client="127.0.0.1"):
         reply = _error_reply(ApiError(errors.INTERNAL_ERROR, "Internal error in pansim. See the pansim log."))
 
     reply.admin = reply_fields.get("admin")
+    reply.target = params.get("target") or None
     reply.request_type = request_type
     reply.action, reply.xpath = _describe(request_type, params)
     if reply.code is None and reply.status == "success":

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from pansim import configtree
 from pansim.errors import ConfigError
+from pansim.factory import PANORAMA_LOCATIONS
 from pansim.node import parse_fragment
 
 
@@ -38,11 +39,34 @@ class Change:
             source=self.source,
         )
 
+    def location(self):
+        """Return the Panorama location the change is in, ("template", "T") for example, or None.
+
+        A set on the list itself (``.../template``) is in the location its one
+        ``<entry>`` element names.
+        """
+        steps = configtree.parse_xpath(self.xpath).paths[0].steps
+        tags = tuple(step.tag for step in steps[:4])
+        if len(steps) < 4 or tags[1:3] != ("devices", "entry") or tags[3] not in PANORAMA_LOCATIONS:
+            return None
+        if len(steps) >= 5:
+            return (tags[3], steps[4].name_value())
+        elements = parse_fragment(self.element) if self.element else []
+        if len(elements) == 1 and elements[0].tag == "entry" and elements[0].name is not None:
+            return (tags[3], elements[0].name)
+        return None
+
     def region(self):
-        """Return the commit region the change belongs to, for commits with exclusions."""
+        """Return the commit region the change belongs to, for commits with exclusions.
+
+        Changes inside a Panorama template, template stack or device group have
+        their location as region, which no exclusion names.
+        """
         tags = configtree.parse_xpath(self.xpath).paths[0].tags()
         if tags[1:2] == ("shared",):
             return "shared-object"
+        if len(tags) >= 4 and tags[1:3] == ("devices", "entry") and tags[3] in PANORAMA_LOCATIONS:
+            return tags[3]
         if tags[1:4] == ("devices", "entry", "vsys"):
             return "policy-and-objects"
         return "device-and-network"
@@ -87,14 +111,22 @@ class ChangeLog:
     def admins(self):
         return sorted({change.admin for change in self._changes})
 
-    def select(self, admins=None, excluded_regions=()):
-        """Return the changes made by ``admins`` (all when None) outside the excluded regions."""
+    def select(self, admins=None, excluded_regions=(), locations=None):
+        """Return the changes made by ``admins`` (all when None) outside the excluded regions.
+
+        ``locations`` (a set of (kind, name) pairs, or None for all) limits the
+        changes inside Panorama locations to those listed; other changes stay in.
+        """
         selected = []
         for change in self._changes:
             if admins is not None and change.admin not in admins:
                 continue
             if excluded_regions and change.region() in excluded_regions:
                 continue
+            if locations is not None:
+                location = change.location()
+                if location is not None and location not in locations:
+                    continue
             selected.append(change)
         return selected
 

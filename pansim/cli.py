@@ -10,19 +10,22 @@ import tempfile
 import threading
 
 from pansim import tls
-from pansim.device import Device, DeviceSpec
+from pansim.device import KINDS, PANORAMA, Device, DeviceSpec
 from pansim.factory import ConfigFileError, InterfaceSpec
-from pansim.schema import parse_version
+from pansim.panorama import is_panorama_model
 from pansim.server import DeviceServer
+from pansim.versions import parse_version
 
 LOG = logging.getLogger("pansim")
 
 SPEC_KEYS = {
     "name", "port", "sw_version", "model", "serial", "hostname", "config",
-    "username", "password", "interface", "commit_seconds",
+    "username", "password", "interface", "commit_seconds", "kind", "managed",
 }
 FILE_KEYS = (SPEC_KEYS - {"username", "password", "interface"}) | {"admins", "interfaces"}
 INTERFACE_KEYS = {"name", "ip", "zone", "virtual_router"}
+# In --device, "managed=fw1+fw2" lists several firewalls; the key may also repeat.
+MANAGED_SEPARATOR = "+"
 
 
 class UsageError(ValueError):
@@ -57,15 +60,30 @@ def _check_version(value, device):
     return value
 
 
-def _build_spec(fields, admins, interfaces):
+def _kind_and_model(fields, name):
+    """Return (kind, model) from the kind and model options, which must agree with each other."""
+    kind = fields.get("kind")
+    model = str(fields["model"]) if fields.get("model") is not None else None
+    if kind is not None and kind not in KINDS:
+        raise UsageError(f"device {name}: kind {kind!r} is not one of {', '.join(KINDS)}")
+    if kind is not None and model is not None and (kind == PANORAMA) != is_panorama_model(model):
+        raise UsageError(
+            f"device {name}: kind {kind} does not match model {model!r}; "
+            "a Panorama's model is Panorama or M-..., and a firewall's model is anything else"
+        )
+    return kind, model
+
+
+def _build_spec(fields, admins, interfaces, managed):
     name = fields.get("name")
     if not name:
         raise UsageError("every device needs a name")
     if "port" not in fields:
         raise UsageError(f"device {name}: port is required (0 picks a free port)")
 
-    spec = DeviceSpec(name=str(name), port=_port(fields["port"], name))
-    for key in ("model", "serial", "hostname", "config"):
+    kind, model = _kind_and_model(fields, name)
+    spec = DeviceSpec(name=str(name), port=_port(fields["port"], name), kind=kind, model=model)
+    for key in ("serial", "hostname", "config"):
         if fields.get(key) is not None:
             setattr(spec, key, str(fields[key]))
     if fields.get("sw_version") is not None:
@@ -74,18 +92,28 @@ def _build_spec(fields, admins, interfaces):
         spec.commit_seconds = _commit_seconds(fields["commit_seconds"], name)
     if admins:
         spec.admins = admins
+    if spec.is_panorama and interfaces:
+        raise UsageError(f"device {name}: a Panorama has no data interfaces; remove interface(s)")
+    if managed and not spec.is_panorama:
+        raise UsageError(f"device {name}: only a Panorama manages devices; set kind=panorama or remove managed")
     spec.interfaces = interfaces
+    # Names are resolved to serials once every device is known (resolve_managed).
+    spec.managed = list(managed)
     return spec
 
 
 def parse_device_option(text):
     """Parse ``name=hub,port=18443,...`` from ``--device``."""
     fields = {}
+    managed = []
     for part in text.split(","):
         key, separator, value = part.partition("=")
         key = key.strip()
         if not separator or key not in SPEC_KEYS:
             raise UsageError(f"--device {text!r}: {part!r} is not one of {', '.join(sorted(SPEC_KEYS))} as key=value")
+        if key == "managed":
+            managed.extend(item.strip() for item in value.split(MANAGED_SEPARATOR) if item.strip())
+            continue
         fields[key] = value.strip()
 
     admins = {fields.get("username", "admin"): fields.get("password", "admin")}
@@ -93,7 +121,7 @@ def parse_device_option(text):
     if "interface" in fields:
         name, _, ip = fields["interface"].partition(":")
         interfaces = [InterfaceSpec(name, ip or None)]
-    return _build_spec(fields, admins, interfaces)
+    return _build_spec(fields, admins, interfaces, managed)
 
 
 def _file_interfaces(entries, device):
@@ -140,15 +168,39 @@ def load_devices_file(path):
         if admins is not None and (not isinstance(admins, dict) or not admins):
             raise UsageError(f"devices file {path}: admins must map user names to passwords")
         admins = {str(user): str(password) for user, password in (admins or {}).items()}
-        specs.append(_build_spec(entry, admins, _file_interfaces(entry.get("interfaces"), entry.get("name"))))
+        managed = entry.get("managed") or []
+        if not isinstance(managed, list):
+            raise UsageError(f"devices file {path}: managed must be a list of device names or serials")
+        interfaces = _file_interfaces(entry.get("interfaces"), entry.get("name"))
+        specs.append(_build_spec(entry, admins, interfaces, [str(item) for item in managed]))
     return specs
+
+
+def resolve_managed(specs):
+    """Replace each Panorama's managed device names (or serials) by the serials of those firewalls."""
+    by_name = {spec.name: spec for spec in specs}
+    by_serial = {spec.resolved_serial: spec for spec in specs}
+    for spec in specs:
+        serials = []
+        for item in spec.managed:
+            managed = by_name.get(item) or by_serial.get(item)
+            if managed is None:
+                raise UsageError(f"device {spec.name}: managed device {item!r} is not the name or serial of a device")
+            if managed.is_panorama:
+                raise UsageError(f"device {spec.name}: managed device {item!r} is a Panorama; a Panorama manages firewalls")
+            if managed.resolved_serial not in serials:
+                serials.append(managed.resolved_serial)
+        spec.managed = serials
 
 
 def _check_unique(specs):
     names = [spec.name for spec in specs]
     ports = [spec.port for spec in specs if spec.port]
+    serials = [spec.resolved_serial for spec in specs]
     if len(set(names)) != len(names):
         raise UsageError("device names must be unique")
+    if len(set(serials)) != len(serials):
+        raise UsageError("device serials must be unique")
     if len(set(ports)) != len(ports):
         raise UsageError("device ports must be unique")
     if not specs:
@@ -161,8 +213,8 @@ def build_parser():
     parser.add_argument("--devices", help="YAML file with a 'devices' list")
     parser.add_argument(
         "--device", action="append", default=[],
-        help="name=NAME,port=PORT[,sw_version=,model=,serial=,hostname=,config=,username=,password=,"
-        "interface=IF:ADDR/LEN,commit_seconds=SECONDS]; repeatable",
+        help="name=NAME,port=PORT[,kind=firewall|panorama,sw_version=,model=,serial=,hostname=,config=,"
+        "username=,password=,interface=IF:ADDR/LEN,commit_seconds=SECONDS,managed=NAME+NAME]; repeatable",
     )
     parser.add_argument("--log-file", help="request log file (default: standard error)")
     parser.add_argument("--ready-file", help="JSON file written once every listener is up")
@@ -184,7 +236,14 @@ def write_ready_file(path, ca_path, servers):
         "pid": os.getpid(),
         "ca": os.path.abspath(ca_path),
         "devices": [
-            {"name": server.device.name, "port": server.port, "url": server.url} for server in servers
+            {
+                "name": server.device.name,
+                "port": server.port,
+                "url": server.url,
+                "kind": server.device.spec.kind,
+                "serial": server.device.serial,
+            }
+            for server in servers
         ],
     }
     directory = os.path.dirname(os.path.abspath(path))
@@ -210,19 +269,28 @@ def _collect_specs(args):
     specs = load_devices_file(args.devices) if args.devices else []
     specs.extend(parse_device_option(text) for text in args.device)
     _check_unique(specs)
+    resolve_managed(specs)
     return specs
 
 
 def _start(specs, tls_dir):
     files = tls.generate(tls_dir)
     context = tls.server_context(files)
+    devices = [Device(spec) for spec in specs]
+    for device in devices:
+        if device.is_panorama:
+            device.connect_managed(devices)
     servers = []
     try:
-        for spec in specs:
-            server = DeviceServer(Device(spec), spec.port, context)
+        for device in devices:
+            spec = device.spec
+            server = DeviceServer(device, spec.port, context)
             servers.append(server)
             server.start()
-            LOG.info("device=%s listening on %s (PAN-OS %s, %s)", spec.name, server.url, spec.sw_version, spec.model)
+            LOG.info(
+                "device=%s listening on %s (%s, PAN-OS %s, %s, serial %s)",
+                spec.name, server.url, spec.kind, spec.sw_version, spec.model, device.serial,
+            )
     except BaseException:
         for server in servers:
             server.stop()

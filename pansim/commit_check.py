@@ -12,8 +12,12 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from pansim.schema import GCM_CIPHERS
+from pansim.templates import is_variable
 
 DEFAULT_PROFILE = "default"
+# A firewall has these profiles built in, so a template may use them without defining them.
+PREDEFINED_CRYPTO_PROFILES = frozenset({"default", "Suite-B-GCM-128", "Suite-B-GCM-256"})
+PREDEFINED_MONITOR_PROFILES = frozenset({"default"})
 
 
 @dataclass
@@ -56,10 +60,16 @@ def _ip_only(value):
 
 
 class _Inventory:
-    """Names defined in one device's configuration, collected once per check."""
+    """Names defined in one device's configuration, collected once per check.
 
-    def __init__(self, root, device):
+    ``template_variables`` is None on a firewall. In a Panorama template it is
+    the set of variable names the template resolves, and the firewall's
+    predefined profiles count as defined.
+    """
+
+    def __init__(self, root, device, template_variables=None):
         self.device = device
+        self.template_variables = template_variables
         self.network = device.find_child("network")
         self.vsys_list = _entries(device, "vsys")
         self.addresses = self._collect_addresses(root)
@@ -68,6 +78,14 @@ class _Inventory:
         self.ipsec_profiles = _entry_names(self.network, "ike", "crypto-profiles", "ipsec-crypto-profiles")
         self.gateways = _entry_names(self.network, "ike", "gateway")
         self.monitor_profiles = _entry_names(self.network, "profiles", "monitor-profile")
+        if template_variables is not None:
+            self.ike_profiles |= PREDEFINED_CRYPTO_PROFILES
+            self.ipsec_profiles |= PREDEFINED_CRYPTO_PROFILES
+            self.monitor_profiles |= PREDEFINED_MONITOR_PROFILES
+
+    def is_template_variable(self, value):
+        """Return True for a variable the template defines, which each firewall resolves to its own value."""
+        return self.template_variables is not None and is_variable(value) and value in self.template_variables
 
     def _collect_addresses(self, root):
         addresses = {}
@@ -143,14 +161,18 @@ def _check_local_address(inventory, gateway, path, result):
     if interface is None:
         result.errors.append(f" {' -> '.join(path + ['local-address'])} is missing 'interface'")
         return
+    if inventory.is_template_variable(interface):
+        return
     if interface not in inventory.interfaces:
         result.errors.append(_bad_reference(path + ["local-address", "interface"], interface))
         return
 
     wanted = gateway.child_text("local-address", "ip")
-    if wanted is None:
+    configured_names = inventory.interfaces[interface]
+    if wanted is None or is_variable(wanted) or any(is_variable(ip) for ip in configured_names):
+        # A variable is resolved per firewall; an undefined one is reported with the template's variables.
         return
-    configured = {inventory.resolve_ip(ip) for ip in inventory.interfaces[interface]}
+    configured = {inventory.resolve_ip(ip) for ip in configured_names}
     wanted_ip = inventory.resolve_ip(wanted)
     if wanted_ip is None or wanted_ip not in configured:
         result.errors.append(
@@ -265,10 +287,13 @@ def _warn_unplaced_tunnels(inventory, zone_owners, router_owners, result):
             result.warnings.append(f"interface {name} is not in a virtual router")
 
 
-def check_device(root, device):
-    """Run every reference check on one ``devices/entry`` node."""
+def check_device(root, device, template_variables=None):
+    """Run every reference check on one ``devices/entry`` node.
+
+    Pass ``template_variables`` (a set of names) to check a Panorama template's copy of the tree.
+    """
     result = CheckResult()
-    inventory = _Inventory(root, device)
+    inventory = _Inventory(root, device, template_variables)
     if inventory.network is None:
         return result
 

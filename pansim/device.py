@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from pansim import changes as changelog
-from pansim import commit_check, configtree, errors, schema, xpath
+from pansim import commit_check, configtree, errors, panorama, schema, sysinfo, xpath
 from pansim.errors import ApiError, ConfigError
 from pansim.factory import (
     DEVICE_ENTRY,
@@ -21,6 +21,7 @@ from pansim.factory import (
     add_interface,
     factory_config,
     load_config_file,
+    panorama_config,
     set_hostname,
 )
 from pansim.jobs import JobQueue
@@ -31,6 +32,9 @@ DEFAULT_SW_VERSION = "10.2.9"
 DEFAULT_MODEL = "PA-VM"
 DEFAULT_COMMIT_SECONDS = 0.3
 COMMIT_IN_PROGRESS = "Another commit/validate is in progress. Please try again later"
+FIREWALL = "firewall"
+PANORAMA = "panorama"
+KINDS = (FIREWALL, PANORAMA)
 _KEY_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -47,23 +51,45 @@ def derived_address(name):
 
 @dataclass
 class DeviceSpec:
-    """Start options of one device. ``interfaces=None`` means "use the default"."""
+    """Start options of one device. ``interfaces=None`` means "use the default".
+
+    ``kind`` is "firewall" or "panorama". When only one of ``kind`` and
+    ``model`` is given, the other follows from it: model "Panorama" or "M-..."
+    means a Panorama, and a Panorama's default model is "Panorama".
+    ``managed`` lists the serials of the firewalls a Panorama manages.
+    """
 
     name: str
     port: int
     sw_version: str = DEFAULT_SW_VERSION
-    model: str = DEFAULT_MODEL
+    model: str = None
     serial: str = None
     hostname: str = None
     config: str = None
     admins: dict = field(default_factory=lambda: {"admin": "admin"})
     interfaces: list = None
     commit_seconds: float = DEFAULT_COMMIT_SECONDS
+    kind: str = None
+    managed: list = field(default_factory=list)
+
+    def __post_init__(self):
+        if self.kind is None:
+            self.kind = PANORAMA if self.model and panorama.is_panorama_model(self.model) else FIREWALL
+        if self.model is None:
+            self.model = panorama.PANORAMA_MODEL if self.kind == PANORAMA else DEFAULT_MODEL
+
+    @property
+    def is_panorama(self):
+        return self.kind == PANORAMA
+
+    @property
+    def resolved_serial(self):
+        return self.serial or derived_serial(self.name)
 
     def resolved_interfaces(self):
         if self.interfaces is not None:
             return list(self.interfaces)
-        if self.config:
+        if self.config or self.is_panorama:
             return []
         return [InterfaceSpec("ethernet1/1", derived_address(self.name))]
 
@@ -102,7 +128,11 @@ class MultiConfigError(ApiError):
 
 
 class Device:
-    """A simulated firewall. ``clock`` returns seconds, so tests can control job timing."""
+    """A simulated firewall or Panorama. ``clock`` returns seconds, so tests can control job timing.
+
+    A Panorama reaches the firewalls it manages through ``managed`` (serial to
+    Device), which ``connect_managed`` fills once every device exists.
+    """
 
     def __init__(self, spec, clock=time.time):
         self.spec = spec
@@ -111,12 +141,15 @@ class Device:
         self.lock = threading.RLock()
         self.started = clock()
 
-        self.schema = schema.Schema(spec.sw_version)
-        self.serial = spec.serial or derived_serial(spec.name)
+        self.is_panorama = spec.is_panorama
+        self.schema = schema.Schema(spec.sw_version, panorama=self.is_panorama)
+        self.serial = spec.resolved_serial
         self.secrets = SecretBox()
+        self.managed = {}
 
         self.candidate = self._initial_config()
         self.secrets.protect(self.candidate)
+        self._after_change(self.candidate)
         self.running = self.candidate.copy()
 
         self.changes = changelog.ChangeLog()
@@ -131,6 +164,8 @@ class Device:
         if not self.spec.config:
             major, minor, _ = self.schema.version
             hostname = self.spec.hostname or self.spec.name
+            if self.is_panorama:
+                return panorama_config(hostname, f"{major}.{minor}.0", list(self.spec.admins), self.spec.managed)
             return factory_config(hostname, f"{major}.{minor}.0", list(self.spec.admins), interfaces)
 
         root = load_config_file(self.spec.config)
@@ -139,6 +174,35 @@ class Device:
         if self.spec.hostname:
             set_hostname(root, self.spec.hostname)
         return root
+
+    def connect_managed(self, devices):
+        """Let this Panorama reach the firewalls among ``devices`` whose serials it manages."""
+        serials = set(self.spec.managed)
+        self.managed = {
+            device.serial: device for device in devices if device.serial in serials and not device.is_panorama
+        }
+
+    def managed_name(self, serial):
+        device = self.managed.get(serial)
+        return device.hostname if device is not None else serial
+
+    def route(self, serial):
+        """Return the device that handles a request with ``target=serial``.
+
+        A Panorama forwards to a managed firewall that is listed under
+        ``mgt-config/devices`` of its running configuration. A firewall accepts
+        only its own serial. The error's wording and code are reconstructed.
+        """
+        if self.is_panorama:
+            device = self.managed.get(serial)
+            if device is not None and serial in panorama.managed_serials(self.running):
+                return device
+        elif serial == self.serial:
+            return self
+        raise ApiError(errors.BAD_REQUEST, f"Invalid target: no connected managed device has serial {serial}")
+
+    def system_info(self):
+        return sysinfo.system_info_fields(self)
 
     @property
     def hostname(self):
@@ -261,6 +325,7 @@ class Device:
             raise
         if change is not None:
             self.changes.extend([change])
+            self._after_change(self.candidate)
         return code
 
     def multi_config(self, admin, actions, strict=False):
@@ -295,6 +360,8 @@ class Device:
             results.append(SubResult("success", code, action_id, [message]))
 
         self.changes.extend(recorded)
+        if recorded:
+            self._after_change(self.candidate)
         return results
 
     # Pending changes, revert
@@ -309,12 +376,18 @@ class Device:
         )
         candidate = self.running.copy()
         kept = changelog.replay_tolerant(candidate, keep, self.schema.conflicting_tags)
+        self._after_change(candidate)
         self.candidate = candidate
         self.changes.replace(kept)
 
+    def _after_change(self, config):
+        """Update the parts of a configuration that PAN-OS maintains itself (Panorama's readonly ids)."""
+        if self.is_panorama:
+            panorama.sync_readonly(config)
+
     # Commit and validate
 
-    def _check_commit_allowed(self, admin):
+    def check_commit_allowed(self, admin):
         if self.jobs.running(self.clock()):
             raise ApiError(errors.OPERATION_NOT_POSSIBLE, COMMIT_IN_PROGRESS)
         for lock in self.commit_locks.values():
@@ -336,17 +409,18 @@ class Device:
 
     def commit(self, admin, options):
         """Start a commit job and return it, or None when there is nothing to commit."""
-        self._check_commit_allowed(admin)
+        self.check_commit_allowed(admin)
 
-        full = options.admins is None and not options.excluded
-        selected = self.changes.select(options.admins, options.excluded)
+        full = options.admins is None and not options.excluded and options.locations is None
+        selected = self.changes.select(options.admins, options.excluded, options.locations)
         if not selected and not options.force:
             return None
 
         target, problems = self._commit_target(selected, full)
         warnings = []
         if target is not None:
-            check = commit_check.check_config(target)
+            self._after_change(target)
+            check = self._commit_checks(target)
             problems, warnings = check.errors, check.warnings
 
         seqs = [change.seq for change in selected]
@@ -359,7 +433,7 @@ class Device:
             details = problems + ["commit failed"]
         else:
             details = ["Configuration committed successfully"]
-        job = self._enqueue("Commit", admin, problems, details, warnings, options.description, activate)
+        job = self.enqueue_job("Commit", admin, problems, details, warnings, options.description, activate)
 
         # pan-os-python clears its lock flags after a commit, so the committing admin's locks go too.
         self._release_locks(admin)
@@ -370,14 +444,20 @@ class Device:
         if self.jobs.running(self.clock()):
             raise ApiError(errors.OPERATION_NOT_POSSIBLE, COMMIT_IN_PROGRESS)
 
-        check = commit_check.check_config(self.candidate)
+        check = self._commit_checks(self.candidate)
         if check.errors:
             details = check.errors + ["validation failed"]
         else:
             details = ["Configuration is valid"]
-        return self._enqueue("Validate", admin, check.errors, details, check.warnings, None, None)
+        return self.enqueue_job("Validate", admin, check.errors, details, check.warnings, None, None)
 
-    def _enqueue(self, job_type, admin, problems, details, warnings, description, on_success):
+    def _commit_checks(self, config):
+        if self.is_panorama:
+            return panorama.check_config(config, self.schema.conflicting_tags)
+        return commit_check.check_config(config)
+
+    def enqueue_job(self, job_type, admin, problems, details, warnings, description, on_success=None, devices=None):
+        """Queue a job that finishes FAIL when there are ``problems``, else OK (then calling ``on_success``)."""
         return self.jobs.enqueue(
             job_type,
             admin,
@@ -388,6 +468,7 @@ class Device:
             warnings=warnings,
             description=description,
             on_success=on_success,
+            devices=devices,
         )
 
     def _release_locks(self, admin):

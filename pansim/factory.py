@@ -122,6 +122,39 @@ def factory_config(hostname, config_version, admins, interfaces):
     return root
 
 
+PANORAMA_LOCATIONS = ("device-group", "template", "template-stack")
+
+
+def panorama_config(hostname, config_version, admins, managed_serials):
+    """Build a factory-default Panorama configuration that manages the given firewall serials.
+
+    Panorama's device entry contains its own settings and the empty device-group,
+    template and template-stack lists. ``readonly`` is the part PAN-OS maintains
+    itself (the internal ids of those locations); ``mgt-config/devices`` lists
+    the managed firewalls by serial, where pan-os-python adds them.
+    """
+    device = element(
+        "entry",
+        element("deviceconfig", element("system", leaf("hostname", hostname))),
+        *(element(location) for location in PANORAMA_LOCATIONS),
+        attrib={"name": DEVICE_ENTRY},
+    )
+    managed = element("devices", *(element("entry", attrib={"name": serial}) for serial in managed_serials))
+    readonly = element(
+        "readonly",
+        element("devices", element("entry", *(element(location) for location in PANORAMA_LOCATIONS), attrib={"name": DEVICE_ENTRY})),
+        leaf("max-internal-id", "0"),
+    )
+    return element(
+        "config",
+        element("mgt-config", _admin_users(admins), managed),
+        element("shared"),
+        element("devices", device),
+        readonly,
+        attrib={"version": config_version, "urldb": "paloaltonetworks"},
+    )
+
+
 def _child(parent, tag, name=None):
     """Return the child with this tag (and name), creating it when missing."""
     found = parent.find_entry(tag, name) if name is not None else parent.find_child(tag)

@@ -20,6 +20,45 @@ def _clock_time(seconds):
 
 
 @dataclass
+class DeviceResult:
+    """The outcome of a commit-all push on one managed firewall."""
+
+    serial: str
+    name: str
+    result: str = "PEND"
+    started: float = None
+    finished: float = None
+    errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+
+    def to_node(self):
+        """Render one ``devices/entry`` of a commit-all job, in the fields pan-os-python reads."""
+        pending = self.result == "PEND"
+        if pending:
+            status = "PEND"
+        elif self.result == "OK":
+            status = "commit succeeded"
+        else:
+            status = "commit failed"
+        messages = element(
+            "msg",
+            element("errors", *(leaf("line", line) for line in self.errors)),
+            element("warnings", *(leaf("line", line) for line in self.warnings)),
+        )
+        return element(
+            "entry",
+            leaf("serial-no", self.serial),
+            leaf("devicename", self.name),
+            leaf("result", self.result),
+            leaf("status", status),
+            leaf("tstart", _timestamp(self.started) if self.started is not None else None),
+            leaf("tfin", None if pending or self.finished is None else _timestamp(self.finished)),
+            leaf("progress", "0" if pending else "100"),
+            element("details", messages),
+        )
+
+
+@dataclass
 class Job:
     id: int
     type: str
@@ -32,6 +71,7 @@ class Job:
     description: str = None
     on_success: object = None
     finished: bool = False
+    devices: list = None
 
     @property
     def deadline(self):
@@ -75,6 +115,8 @@ class Job:
                 warnings.append(leaf("line", line))
         node.append(details)
         node.append(warnings)
+        if self.devices is not None:
+            node.append(element("devices", *(device.to_node() for device in self.devices)))
         return node
 
 
@@ -85,7 +127,9 @@ class JobQueue:
         self._jobs = {}
         self._next_id = 1
 
-    def enqueue(self, job_type, user, now, duration, result, details, warnings=(), description=None, on_success=None):
+    def enqueue(
+        self, job_type, user, now, duration, result, details, warnings=(), description=None, on_success=None, devices=None
+    ):
         job = Job(
             id=self._next_id,
             type=job_type,
@@ -97,6 +141,7 @@ class JobQueue:
             warnings=list(warnings),
             description=description,
             on_success=on_success,
+            devices=devices,
         )
         self._jobs[job.id] = job
         self._next_id += 1

@@ -9,8 +9,9 @@ New commands, such as the VPN show commands, register in COMMANDS.
 import time
 from dataclasses import dataclass
 
-from pansim import errors, responses
+from pansim import errors, panorama, responses, sysinfo
 from pansim.errors import ApiError
+from pansim.factory import PANORAMA_LOCATIONS
 from pansim.node import element, leaf, parse_xml, to_xml
 
 RUNNING_CONFIG_FILE = "running-config.xml"
@@ -57,71 +58,14 @@ def _text_argument(node):
     return node.text.strip() if node.text else None
 
 
-def _uptime(seconds):
-    days, rest = divmod(int(seconds), 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{days} days, {hours}:{minutes:02d}:{secs:02d}"
-
-
-def _family(model):
-    if model.upper().startswith("PA-VM"):
-        return "vm"
-    digits = "".join(ch for ch in model if ch.isdigit())
-    return digits[:1] + "0" * (len(digits) - 1) if digits else "vm"
-
-
-def system_info_fields(device):
-    """Return the ``show system info`` fields as (name, value) pairs."""
-    spec = device.spec
-    major, minor, _ = device.schema.version
-    now = device.clock()
-    digest = device.serial[-6:].rjust(6, "0")
-    mac = ":".join(["00", "1b", "17"] + [digest[i:i + 2] for i in range(0, 6, 2)])
-    return [
-        ("hostname", device.hostname),
-        ("ip-address", "127.0.0.1"),
-        ("public-ip-address", "unknown"),
-        ("netmask", "255.0.0.0"),
-        ("default-gateway", "127.0.0.1"),
-        ("is-dhcp", "no"),
-        ("ipv6-address", "unknown"),
-        ("ipv6-link-local-address", "fe80::1/64"),
-        ("mac-address", mac),
-        ("time", time.strftime("%a %b %d %H:%M:%S %Y", time.localtime(now))),
-        ("uptime", _uptime(now - device.started)),
-        ("devicename", device.hostname),
-        ("family", _family(spec.model)),
-        ("model", spec.model),
-        ("serial", device.serial),
-        ("cloud-mode", "non-cloud"),
-        ("sw-version", spec.sw_version),
-        ("global-protect-client-package-version", "0.0.0"),
-        ("device-dictionary-version", "0-0"),
-        ("app-version", "8800-8000"),
-        ("app-release-date", "unknown"),
-        ("av-version", "0"),
-        ("threat-version", "8800-8000"),
-        ("wildfire-version", "0"),
-        ("url-db", "paloaltonetworks"),
-        ("url-filtering-version", "0000.00.00.000"),
-        ("logdb-version", f"{major}.{minor}.0"),
-        ("plugin_versions", None),
-        ("platform-family", _family(spec.model)),
-        ("vpn-disable-mode", "off"),
-        ("multi-vsys", "off"),
-        ("operational-mode", "normal"),
-    ]
-
-
 def show_system_info(ctx):
-    system = element("system", *(leaf(name, value) for name, value in system_info_fields(ctx.device)))
+    system = element("system", *(leaf(name, value) for name, value in sysinfo.system_info_fields(ctx.device)))
     return responses.result(to_xml(system))
 
 
 def show_system_resources(ctx):
     # The layout matches the regular expression pan-os-python applies for PAN-OS 9.0 and later.
-    uptime = _uptime(ctx.device.clock() - ctx.device.started)
+    uptime = sysinfo.uptime_text(ctx.device.clock() - ctx.device.started)
     text = (
         f"top - {time.strftime('%H:%M:%S')} up {uptime},  1 user,  load average: 0.52, 0.40, 0.35\n"
         "Tasks: 150 total,   1 running, 149 sleeping,   0 stopped,   0 zombie\n"
@@ -264,6 +208,24 @@ def validate_full(ctx):
     )
 
 
+def _require_panorama(ctx):
+    """Reject a Panorama-only command on a firewall, naming its first two words."""
+    if not ctx.device.is_panorama:
+        words = command_words(ctx.root)[0][:2]
+        raise ApiError(errors.INVALID_COMMAND, [f" {' -> '.join(words)} is unexpected", "Invalid command"])
+
+
+def show_devices(ctx):
+    _require_panorama(ctx)
+    connected_only = ctx.node.tag == "connected"
+    return responses.result(to_xml(panorama.devices_node(ctx.device, connected_only)))
+
+
+def show_devicegroups(ctx):
+    _require_panorama(ctx)
+    return responses.result(to_xml(panorama.devicegroups_node(ctx.device)))
+
+
 def show_config(ctx):
     which = ctx.node.tag
     tree = ctx.device.running if which == "running" else ctx.device.candidate
@@ -289,6 +251,9 @@ COMMANDS = {
     ("validate", "full"): validate_full,
     ("show", "config", "running"): show_config,
     ("show", "config", "candidate"): show_config,
+    ("show", "devices", "all"): show_devices,
+    ("show", "devices", "connected"): show_devices,
+    ("show", "devicegroups"): show_devicegroups,
 }
 
 
@@ -331,10 +296,13 @@ def run_op(device, admin, cmd_text, vsys=None):
 
 @dataclass
 class CommitOptions:
+    """The changes a ``<commit>`` selects. ``locations`` are Panorama (kind, name) pairs, or None for all."""
+
     force: bool = False
     description: str = None
     admins: list = None
     excluded: tuple = ()
+    locations: set = None
 
 
 EXCLUDABLE_REGIONS = ("device-and-network", "policy-and-objects", "shared-object")
@@ -365,15 +333,38 @@ def parse_commit_options(root):
         description=root.child_text("description"),
         admins=_partial_admins(partial),
         excluded=excluded,
+        locations=_partial_locations(partial),
     )
 
 
-def run_commit(device, admin, cmd_text):
-    """Start a commit and return the reply XML."""
+def _partial_locations(partial):
+    """Read the template, template-stack and device-group members of a PanoramaCommit ``<partial>``."""
+    if partial is None:
+        return None
+    locations = set()
+    listed = False
+    for kind in PANORAMA_LOCATIONS:
+        container = partial.find_child(kind)
+        if container is None:
+            continue
+        listed = True
+        locations.update((kind, member.text) for member in container.iter_tag("member") if member.text)
+    return locations if listed else None
+
+
+def _job_enqueued(job):
+    return responses.result(f"<msg><line>Commit job enqueued with jobid {job.id}</line></msg><job>{job.id}</job>", 19)
+
+
+def run_commit(device, admin, cmd_text, action=None):
+    """Start a commit (or, on Panorama with ``action=all``, a commit-all) and return the reply XML."""
+    if action == "all" and device.is_panorama:
+        return _job_enqueued(panorama.start_commit_all(device, admin, parse_command(cmd_text)))
+    if action is not None:
+        raise ApiError(errors.BAD_REQUEST, f'Illegal value for parameter "action" [{action}].')
+
     options = parse_commit_options(parse_command(cmd_text or "<commit/>"))
     job = device.commit(admin, options)
     if job is None:
         return responses.success_message("There are no changes to commit.", code=19)
-    return responses.result(
-        f"<msg><line>Commit job enqueued with jobid {job.id}</line></msg><job>{job.id}</job>", 19
-    )
+    return _job_enqueued(job)

@@ -1,52 +1,24 @@
-"""Write-time validation of names and values, per PAN-OS version family.
+"""Write-time validation of names and values, per PAN-OS version and device model.
 
 Rules are keyed by the tag path below the device root (``network/...``,
 ``vsys/entry/...``) or ``shared/...``, with ``entry`` for list items. The
 same keys work inside a Panorama template, because the path is taken after
 the last ``config/devices/entry`` of the full path.
 
-Sources: enum values and numeric ranges follow the pan-os-codegen specs for
-PAN-OS 10.x and 11.x, and pan-os-python 1.13 for older releases. Name limits
-other than the 63-character address limit come from the GUI help and are not
+Every version-dependent value set and element comes from ``pansim/versions.py``.
+Enum values and numeric ranges follow the pan-os-codegen specs for PAN-OS
+10.x and 11.x, and pan-os-python 1.13 for older releases. Name limits other
+than the 63-character address limit come from the GUI help and are not
 confirmed on a device, so they live in NAME_RULES where they are easy to change.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
+from pansim import templates, versions
 from pansim.secrets import is_encrypted, is_secret_path
-
-# Version helpers
-
-
-def parse_version(text):
-    """Return (major, minor, patch) from ``X.Y.Z`` or ``X.Y.Z-hN``."""
-    match = re.match(r"^(\d+)\.(\d+)\.(\d+)", text or "")
-    if not match:
-        raise ValueError(f"invalid PAN-OS version {text!r}: expected X.Y.Z, for example 10.2.9")
-    return tuple(int(part) for part in match.groups())
-
-
-ANY_VERSION = (None, None)
-
-
-def since(major, minor):
-    return ((major, minor), None)
-
-
-def until(major, minor):
-    """Available before ``major.minor`` (exclusive)."""
-    return (None, (major, minor))
-
-
-def _in_range(version, bounds):
-    low, high = bounds
-    family = version[:2]
-    if low is not None and family < low:
-        return False
-    if high is not None and family >= high:
-        return False
-    return True
+from pansim.versions import ANY_VERSION, parse_version  # noqa: F401 - parse_version is part of this module's API
 
 
 # Rule types
@@ -60,15 +32,13 @@ class Keywords:
 
     def check(self, value, version, path):
         bounds = self.values.get(value)
-        if bounds is None or not _in_range(version, bounds):
+        if bounds is None or not bounds.includes(version):
             return f" {path} '{value}' is not an allowed keyword"
         return None
 
 
-def keywords(*names, **versioned):
-    table = {name: ANY_VERSION for name in names}
-    table.update(versioned)
-    return Keywords(table)
+def keywords(*names):
+    return Keywords({name: ANY_VERSION for name in names})
 
 
 @dataclass(frozen=True)
@@ -168,29 +138,14 @@ NAME_RULES = {
 
 _RESTRICTED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
 
-# Crypto value sets. DH groups 15, 16 and 21 arrived in PAN-OS 10.2 (vendor docs on crypto profiles).
-# NOTE: IKE GCM and non-auth are reported from 10.0.3 but are allowed here for the whole 10.0
-# family. The 10.x schema lists neither des nor a release for aes-128-ccm, so des is allowed
-# only before 10.0 and aes-128-ccm only from 10.0, which are guesses.
-IKE_DH_GROUP = keywords(
-    "group1", "group2", "group5", "group14", "group19", "group20",
-    group15=since(10, 2), group16=since(10, 2), group21=since(10, 2),
-)
-IKE_HASH = keywords("md5", "sha1", "sha256", "sha384", "sha512", **{"non-auth": since(10, 0)})
-IKE_ENCRYPTION = keywords(
-    "3des", "aes-128-cbc", "aes-192-cbc", "aes-256-cbc",
-    des=until(10, 0), **{"aes-128-gcm": since(10, 0), "aes-256-gcm": since(10, 0)},
-)
-ESP_ENCRYPTION = keywords(
-    "3des", "aes-128-cbc", "aes-192-cbc", "aes-256-cbc", "aes-128-gcm", "aes-256-gcm", "null",
-    des=until(10, 0), **{"aes-128-ccm": since(10, 0)},
-)
+# Crypto value sets; the releases that accept each keyword are in pansim/versions.py.
+IKE_DH_GROUP = Keywords(versions.IKE_DH_GROUPS)
+IKE_HASH = Keywords(versions.IKE_HASHES)
+IKE_ENCRYPTION = Keywords(versions.IKE_ENCRYPTIONS)
+ESP_ENCRYPTION = Keywords(versions.ESP_ENCRYPTIONS)
 ESP_AUTHENTICATION = keywords("none", "md5", "sha1", "sha256", "sha384", "sha512")
 AH_AUTHENTICATION = keywords("md5", "sha1", "sha256", "sha384", "sha512")
-IPSEC_DH_GROUP = keywords(
-    "no-pfs", "group1", "group2", "group5", "group14", "group19", "group20",
-    group15=since(10, 2), group16=since(10, 2), group21=since(10, 2),
-)
+IPSEC_DH_GROUP = Keywords(versions.IPSEC_DH_GROUPS)
 MANUAL_KEY_ESP_ALGORITHM = keywords("des", "3des", "aes-128-cbc", "aes-192-cbc", "aes-256-cbc", "null")
 YES_NO = keywords("yes", "no")
 ID_TYPES = keywords("ipaddr", "fqdn", "ufqdn", "keyid", "dn")
@@ -247,6 +202,9 @@ def _build_leaf_rules():
         GATEWAY + ("protocol", "ikev2", "dpd", "interval"): IntRange(2, 100),
         GATEWAY + ("protocol", "ikev2", "dpd", "enable"): YES_NO,
         GATEWAY + ("protocol", "ikev2", "require-cookie"): YES_NO,
+        # The pq-ppk leaves and values are reconstructed from CLI transcripts of PAN-OS 11.1 and later.
+        GATEWAY + ("protocol", "ikev2", "pq-ppk", "enabled"): YES_NO,
+        GATEWAY + ("protocol", "ikev2", "pq-ppk", "negotiation-mode"): keywords("mandatory", "preferred"),
         GATEWAY + ("protocol-common", "nat-traversal", "keep-alive-interval"): IntRange(10, 3600),
         GATEWAY + ("protocol-common", "nat-traversal", "enable"): YES_NO,
         GATEWAY + ("protocol-common", "fragmentation", "enable"): YES_NO,
@@ -263,7 +221,7 @@ def _build_leaf_rules():
         GATEWAY + ("ipv6",): YES_NO,
         TUNNEL + ("tunnel-interface",): TunnelUnitRef(),
         TUNNEL + ("anti-replay-window",): keywords("64", "128", "256", "512", "1024", "2048", "4096"),
-        TUNNEL + ("ipsec-mode",): keywords("tunnel", transport=since(11, 0)),
+        TUNNEL + ("ipsec-mode",): keywords("tunnel", "transport"),
         TUNNEL + ("comment",): MaxLength(1023),
         TUNNEL + ("anti-replay",): YES_NO,
         TUNNEL + ("copy-tos",): YES_NO,
@@ -312,6 +270,15 @@ CHOICES = {
     ),
 }
 
+# Template and template-stack variables, and the per-device overrides of a stack.
+VARIABLE_ENTRIES = frozenset(
+    [(kind, "entry", "variable", "entry") for kind in templates.TEMPLATE_KINDS]
+    + [("template-stack", "entry", "devices", "entry", "variable", "entry")]
+)
+VARIABLE_TYPES = frozenset(versions.TEMPLATE_VARIABLE_TYPES)
+CHOICES.update({key + ("type",): (VARIABLE_TYPES,) for key in VARIABLE_ENTRIES})
+VARIABLE_TYPE_PARENTS = frozenset(key + ("type",) for key in VARIABLE_ENTRIES)
+
 
 # Paths
 
@@ -343,10 +310,15 @@ def relative_location(location):
 
 
 def rule_key(location):
-    relative = relative_location(location)
-    if relative is None:
-        return None
-    return tuple(tag for tag, _ in relative)
+    """Return the tag path below the device root that rules are keyed by, or None outside one."""
+    return _rule_key_of_tags(tuple(tag for tag, _ in location))
+
+
+@functools.lru_cache(maxsize=4096)
+def _rule_key_of_tags(tags):
+    # Tag paths repeat across the entries of a large configuration, so the cache saves most scans.
+    end, _shared = _device_root_end(tags)
+    return None if end is None else tags[end:]
 
 
 def display_path(location):
@@ -377,18 +349,46 @@ def display_path(location):
 
 
 class Schema:
-    """Validation rules for one PAN-OS version."""
+    """Validation rules for one PAN-OS version on a firewall or a Panorama."""
 
-    def __init__(self, sw_version):
+    def __init__(self, sw_version, panorama=False):
         self.version = parse_version(sw_version)
+        self.panorama = panorama
 
-    def name_problem(self, location):
+    def _in_template(self, location):
+        return self.panorama and templates.template_scope(location) is not None
+
+    def element_problem(self, location, key=None):
+        """Return "<path> unexpected here" for an element that this version or model lacks, else None."""
+        if len(location) in (2, 4):
+            problem = templates.model_root_problem(location, self.panorama)
+            if problem:
+                return problem
+
+        key = rule_key(location) if key is None else key
+        bounds = versions.VERSIONED_ELEMENTS.get(key)
+        if bounds is not None and not bounds.includes(self.version):
+            return f" {display_path(location)} unexpected here"
+        if key is not None and key[:-1] in VARIABLE_TYPE_PARENTS:
+            bounds = versions.TEMPLATE_VARIABLE_TYPES.get(key[-1])
+            if bounds is None or not bounds.includes(self.version):
+                return f" {display_path(location)} unexpected here"
+        return None
+
+    def name_problem(self, location, key=None):
         """Return an error line for the entry name at the end of ``location``, or None."""
-        rule = NAME_RULES.get(rule_key(location))
+        key = rule_key(location) if key is None else key
         name = location[-1][1]
-        if rule is None or name is None:
+        if name is None:
             return None
+        if key in VARIABLE_ENTRIES:
+            return templates.variable_name_problem(name)
+        if key in templates.ADDRESS_ENTRIES and templates.is_variable(name):
+            return templates.variable_use_problem(display_path(location[:-1]), name, self._in_template(location))
 
+        rule = NAME_RULES.get(key)
+        if rule is None:
+            return None
         container = display_path(location[:-1])
         if rule.tunnel_unit:
             problem = tunnel_unit_problem(name)
@@ -402,15 +402,23 @@ class Schema:
             )
         return None
 
-    def leaf_problem(self, location, value):
-        rule = LEAF_RULES.get(rule_key(location))
-        if rule is None or value is None:
+    def leaf_problem(self, location, value, key=None):
+        key = rule_key(location) if key is None else key
+        if value is None:
+            return None
+        if key in templates.ADDRESS_LEAVES and templates.is_variable(value):
+            return templates.variable_use_problem(display_path(location), value, self._in_template(location))
+        if key is not None and key[:-2] in VARIABLE_ENTRIES and key[-2] == "type":
+            return templates.variable_value_problem(display_path(location), key[-1], value)
+
+        rule = LEAF_RULES.get(key)
+        if rule is None:
             return None
         return rule.check(value, self.version, display_path(location))
 
-    def choice_problems(self, location, node):
+    def choice_problems(self, location, node, key=None):
         problems = []
-        for group in CHOICES.get(rule_key(location), ()):
+        for group in CHOICES.get(rule_key(location) if key is None else key, ()):
             present = [child.tag for child in node.children if child.tag in group]
             if len(set(present)) > 1:
                 extra = next(tag for tag in present if tag != present[0])
@@ -418,10 +426,12 @@ class Schema:
         return problems
 
     def check_location(self, location):
-        """Check the entry names an xpath names (set creates them when missing)."""
+        """Check the elements and entry names an xpath names (set creates them when missing)."""
         problems = []
         for i in range(1, len(location) + 1):
-            problem = self.name_problem(location[:i])
+            prefix = location[:i]
+            key = rule_key(prefix)
+            problem = self.element_problem(prefix, key) or self.name_problem(prefix, key)
             if problem:
                 problems.append(problem)
         return problems
@@ -429,18 +439,24 @@ class Schema:
     def check_element(self, parent_location, node):
         """Check an incoming element and its subtree placed under ``parent_location``."""
         location = tuple(parent_location) + ((node.tag, node.attrib.get("name")),)
-        problems = []
+        key = rule_key(location)
 
-        name_problem = self.name_problem(location)
+        # An element the version or model lacks is reported once, without its subtree.
+        unexpected = self.element_problem(location, key)
+        if unexpected:
+            return [unexpected]
+
+        problems = []
+        name_problem = self.name_problem(location, key)
         if name_problem:
             problems.append(name_problem)
 
         if node.children:
-            problems.extend(self.choice_problems(location, node))
+            problems.extend(self.choice_problems(location, node, key))
             for child in node.children:
                 problems.extend(self.check_element(location, child))
         elif not self._is_stored_secret(location, node.text):
-            leaf_problem = self.leaf_problem(location, node.text)
+            leaf_problem = self.leaf_problem(location, node.text, key)
             if leaf_problem:
                 problems.append(leaf_problem)
         return problems
@@ -459,4 +475,4 @@ class Schema:
         return ()
 
     def allowed_keywords(self, keyword_rule):
-        return sorted(v for v, bounds in keyword_rule.values.items() if _in_range(self.version, bounds))
+        return versions.allowed(keyword_rule.values, self.version)

@@ -40,14 +40,15 @@ def matches(stored, plaintext):
 def is_secret_path(tags):
     """Return True for the tag paths whose leaf text is a secret.
 
-    Secrets are ``.../authentication/pre-shared-key/key`` of IKE gateways and
-    the ``key`` leaves under an IPsec tunnel's ``manual-key``.
+    Secrets are ``.../authentication/pre-shared-key/key`` of IKE gateways, the
+    ``key`` leaves under an IPsec tunnel's ``manual-key``, and the ``key``
+    leaves under a gateway's post-quantum pre-shared keys (``pq-ppk``).
     """
     if not tags or tags[-1] != "key":
         return False
     if len(tags) >= 2 and tags[-2] == "pre-shared-key":
         return True
-    return "manual-key" in tags
+    return "manual-key" in tags or "pq-ppk" in tags
 
 
 class SecretBox:

@@ -78,9 +78,11 @@ def _field(value):
 
 
 def _log_request(device_name, client, reply):
+    """Log one line per request. A request routed by serial adds ``target=<serial>`` after the device."""
+    device = f"{device_name} target={_field(reply.target)}" if reply.target else device_name
     LOG.info(
         "device=%s client=%s admin=%s type=%s action=%s xpath=%s status=%s code=%s http=%s",
-        device_name,
+        device,
         client,
         _field(reply.admin),
         _field(reply.request_type),

@@ -182,3 +182,83 @@ def test_hostname_option_overrides_loaded_config(tmp_path):
     )
     assert Device(DeviceSpec(name="fw", port=0, config=str(config))).hostname == "from-file"
     assert Device(DeviceSpec(name="fw", port=0, config=str(config), hostname="override")).hostname == "override"
+
+
+# Panorama options
+
+
+def test_panorama_device_option():
+    spec = cli.parse_device_option("name=pano,port=0,kind=panorama,managed=fw1+fw2,managed=fw3")
+    assert spec.is_panorama
+    assert spec.model == "Panorama"
+    assert spec.managed == ["fw1", "fw2", "fw3"]
+    assert spec.resolved_interfaces() == []
+
+
+def test_panorama_from_model_option():
+    assert cli.parse_device_option("name=m,port=0,model=M-600").is_panorama
+    assert not cli.parse_device_option("name=f,port=0,model=PA-440").is_panorama
+
+
+@pytest.mark.parametrize(
+    "option, message",
+    [
+        ("name=p,port=0,kind=router", "kind 'router' is not one of firewall, panorama"),
+        ("name=p,port=0,kind=panorama,model=PA-VM", "kind panorama does not match model 'PA-VM'"),
+        ("name=p,port=0,kind=firewall,model=Panorama", "kind firewall does not match model 'Panorama'"),
+        ("name=f,port=0,managed=fw2", "only a Panorama manages devices"),
+        ("name=p,port=0,kind=panorama,interface=ethernet1/1:198.51.100.1/24", "a Panorama has no data interfaces"),
+    ],
+)
+def test_panorama_option_errors(option, message):
+    with pytest.raises(cli.UsageError) as error:
+        cli.parse_device_option(option)
+    assert message in str(error.value)
+
+
+def test_managed_names_resolve_to_serials():
+    specs = [
+        cli.parse_device_option("name=fw1,port=0"),
+        cli.parse_device_option("name=fw2,port=0,serial=007000000000042"),
+        cli.parse_device_option("name=pano,port=0,kind=panorama,managed=fw1+007000000000042"),
+    ]
+    cli.resolve_managed(specs)
+    assert specs[2].managed == [specs[0].resolved_serial, "007000000000042"]
+
+
+@pytest.mark.parametrize(
+    "managed, message",
+    [("ghost", "managed device 'ghost' is not the name or serial of a device"), ("pano2", "is a Panorama")],
+)
+def test_managed_resolution_errors(managed, message):
+    specs = [
+        cli.parse_device_option("name=pano2,port=0,kind=panorama"),
+        cli.parse_device_option(f"name=pano,port=0,kind=panorama,managed={managed}"),
+    ]
+    with pytest.raises(cli.UsageError) as error:
+        cli.resolve_managed(specs)
+    assert message in str(error.value)
+
+
+def test_duplicate_serials_rejected():
+    specs = [cli.parse_device_option("name=a,port=0,serial=1"), cli.parse_device_option("name=b,port=0,serial=1")]
+    with pytest.raises(cli.UsageError) as error:
+        cli._check_unique(specs)
+    assert "serials must be unique" in str(error.value)
+
+
+def test_devices_file_with_panorama(tmp_path):
+    path = tmp_path / "devices.yml"
+    path.write_text(
+        "devices:\n"
+        "  - {name: fw1, port: 0}\n"
+        "  - {name: pano, port: 0, kind: panorama, sw_version: 11.2.4, managed: [fw1]}\n"
+    )
+    fw1, pano = cli.load_devices_file(str(path))
+    cli.resolve_managed([fw1, pano])
+    assert pano.is_panorama and pano.sw_version == "11.2.4"
+    assert pano.managed == [fw1.resolved_serial]
+
+    path.write_text("devices:\n  - {name: pano, port: 0, kind: panorama, managed: fw1}\n")
+    with pytest.raises(cli.UsageError):
+        cli.load_devices_file(str(path))
