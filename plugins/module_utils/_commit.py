@@ -32,6 +32,14 @@ def build_commit_command(admins=None, description=None, force=False):
     return ET.tostring(root, encoding="unicode")
 
 
+def build_push_command(template=None, template_stack=None):
+    """Build the ``<commit-all>`` element that pushes a template or template stack to its firewalls."""
+    root = ET.Element("commit-all")
+    kind, name = ("template", template) if template else ("template-stack", template_stack)
+    ET.SubElement(ET.SubElement(root, kind), "name").text = name
+    return ET.tostring(root, encoding="unicode")
+
+
 def _text(node, path):
     found = node.find(path) if node is not None else None
     if found is None or found.text is None:
@@ -47,7 +55,7 @@ def _lines(node, path):
 
 
 def job_summary(job):
-    return {
+    summary = {
         "id": _text(job, "id"),
         "status": _text(job, "status"),
         "result": _text(job, "result"),
@@ -56,6 +64,18 @@ def job_summary(job):
         "details": _lines(job, "details"),
         "warnings": _lines(job, "warnings"),
     }
+    devices = job.findall("devices/entry")
+    if devices:
+        summary["devices"] = [
+            {
+                "serial": _text(device, "serial-no"),
+                "name": _text(device, "devicename"),
+                "result": _text(device, "result"),
+                "details": _lines(device, "details"),
+            }
+            for device in devices
+        ]
+    return summary
 
 
 def pending_changes(device):
@@ -63,9 +83,9 @@ def pending_changes(device):
     return _text(root, "result") == "yes"
 
 
-def commit_and_wait(device, command, timeout, interval=1.0):
-    """Start a commit and poll the job; return None when there was nothing to commit."""
-    root = device.commit(command)
+def commit_and_wait(device, command, timeout, interval=1.0, action=None):
+    """Start a commit (``action="all"`` for a push) and poll the job; return None when there was nothing to commit."""
+    root = device.commit(command, action=action)
     job_id = _text(root, "result/job")
     if not job_id:
         return None
@@ -87,8 +107,14 @@ def commit_and_wait(device, command, timeout, interval=1.0):
             raise DeviceError("show jobs id %s returned no job" % job_id)
         summary = job_summary(job)
         if summary["status"] == "FIN":
-            if summary["result"] != "OK":
-                raise CommitFailed("commit job %s failed" % job_id, summary)
+            failed_devices = [d for d in summary.get("devices", []) if d["result"] != "OK"]
+            if summary["result"] != "OK" or failed_devices:
+                what = "push job" if action == "all" else "commit job"
+                if failed_devices and not summary["details"]:
+                    summary["details"] = [
+                        "%s (%s): %s" % (d["name"], d["serial"], " ".join(d["details"]) or d["result"]) for d in failed_devices
+                    ]
+                raise CommitFailed("%s %s failed" % (what, job_id), summary)
             return summary
         if time.monotonic() >= deadline:
             raise CommitFailed(

@@ -310,11 +310,11 @@ class Device:
         self._call(xapi.op, cmd=cmd)
         return xapi.element_root
 
-    def commit(self, cmd):
+    def commit(self, cmd, action=None):
         xapi = self.firewall.xapi
         self.requests += 1
         try:
-            xapi.commit(cmd=cmd)
+            xapi.commit(cmd=cmd, action=action)
         except (pan.xapi.PanXapiError, panos_errors.PanDeviceError) as error:
             raise _device_error(error, self.provider) from None
         return xapi.element_root

@@ -15,6 +15,9 @@ description:
     changes another administrator is still working on are left pending.
   - When the commit fails, the task fails with the device's own detail lines.
   - When there is nothing to commit, the task reports no change.
+  - With O(template) or O(template_stack), O(provider.host) is a Panorama. The task commits
+    Panorama's candidate configuration, then pushes the template or stack to the firewalls it
+    is assigned to and waits for every firewall's result.
 author:
   - ipsec.panos maintainers (@ipsec-panos)
 extends_documentation_fragment:
@@ -58,6 +61,16 @@ options:
       - Commit even when the device reports no changes.
     type: bool
     default: false
+  template:
+    description:
+      - After committing Panorama, push this template to its firewalls.
+      - Mutually exclusive with O(template_stack).
+    type: str
+  template_stack:
+    description:
+      - After committing Panorama, push this template stack to its firewalls.
+      - Mutually exclusive with O(template).
+    type: str
   timeout:
     description:
       - How long to wait for the commit job, in seconds.
@@ -93,6 +106,10 @@ job:
       description: The device's detail lines.
       type: list
       elements: str
+    devices:
+      description: For a push, each firewall's result.
+      type: list
+      elements: dict
     warnings:
       description: The device's warning lines.
       type: list
@@ -106,6 +123,10 @@ command:
   description: The commit command sent.
   returned: always
   type: str
+push:
+  description: The finished push job, with one result per firewall.
+  returned: when O(template) or O(template_stack) is set and a push ran
+  type: dict
 """
 
 import traceback
@@ -115,6 +136,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.ipsec.panos.plugins.module_utils._commit import (
     CommitFailed,
     build_commit_command,
+    build_push_command,
     commit_and_wait,
     pending_changes,
 )
@@ -133,14 +155,24 @@ def run(module):
         admins = params["admins"] or [params["provider"].get("username") or "admin"]
     command = build_commit_command(admins, params["description"], params["force"])
 
-    device = Device(params["provider"]).open()
+    push_to = params["template"] or params["template_stack"]
+    device = Device(params["provider"], panorama=bool(push_to)).open()
     if module.check_mode:
         return {"changed": pending_changes(device), "command": command}
 
+    result = {"changed": False, "command": command}
     job = commit_and_wait(device, command, params["timeout"], params["poll_interval"])
     if job is None:
-        return {"changed": False, "command": command, "msg": "There are no changes to commit."}
-    return {"changed": True, "command": command, "job": job}
+        result["msg"] = "There are no changes to commit."
+    else:
+        result.update(changed=True, job=job)
+
+    if push_to:
+        push = build_push_command(params["template"], params["template_stack"])
+        pushed = commit_and_wait(device, push, params["timeout"], params["poll_interval"], action="all")
+        if pushed is not None:
+            result.update(changed=True, push=pushed)
+    return result
 
 
 def main():
@@ -152,8 +184,11 @@ def main():
             force=dict(type="bool", default=False),
             timeout=dict(type="int", default=600),
             poll_interval=dict(type="float", default=1.0),
+            template=dict(type="str"),
+            template_stack=dict(type="str"),
             **PROVIDER_SPEC
         ),
+        mutually_exclusive=[("template", "template_stack")],
         supports_check_mode=True,
     )
     try:

@@ -62,11 +62,13 @@ class Pansim:
                 "name": name,
                 "port": device["port"],
                 "admins": {"admin": self.password},
-                "interfaces": [{"name": "ethernet1/1", "ip": device["ip"], "zone": "untrust", "virtual_router": "default"}],
                 "commit_seconds": 0.2,
             }
-            if device.get("config"):
-                entry["config"] = device["config"]
+            if device.get("ip"):
+                entry["interfaces"] = [{"name": "ethernet1/1", "ip": device["ip"], "zone": "untrust", "virtual_router": "default"}]
+            for key in ("config", "kind", "managed", "serial", "sw_version"):
+                if device.get(key):
+                    entry[key] = device[key]
             spec["devices"].append(entry)
         devices_file = os.path.join(self.workdir, "devices.yml")
         with open(devices_file, "w", encoding="utf-8") as handle:
@@ -131,6 +133,11 @@ class Pansim:
 
     def running_tree(self, name):
         return ET.fromstring(self.running(name)).find("result/config")
+
+    def set(self, name, xpath, element):
+        reply = self.api(name, type="config", action="set", xpath=xpath, element=element)
+        assert 'status="success"' in reply, reply
+        return reply
 
 
 @pytest.fixture(scope="session")
