@@ -196,26 +196,27 @@ def union_xpath(xpaths):
     return "|".join(xpaths)
 
 
-def _check_unique_names(config):
+def _check_unique_names(config, prefix="config"):
     errors = []
     seen = {}
     for index, item in enumerate(config):
         name = item.get("name")
         if name in seen:
             errors.append(
-                "config[%d].name: %r is already used by config[%d]; each name may appear once" % (index, name, seen[name])
+                "%s[%d].name: %r is already used by %s[%d]; each name may appear once"
+                % (prefix, index, name, prefix, seen[name])
             )
         else:
             seen[name] = index
     return errors
 
 
-def validate_config(resource, config, state, scope=None):
+def validate_config(resource, config, state, scope=None, prefix="config"):
     """Check the whole ``config`` list before any request is made."""
     check.allow_template_variables(scope is not None and scope.on_panorama)
-    errors = _check_unique_names(config)
+    errors = _check_unique_names(config, prefix)
     for index, item in enumerate(config):
-        path = "config[%d]" % index
+        path = "%s[%d]" % (prefix, index)
         errors.extend(resource.validate_name(item.get("name"), path))
         if state != "deleted":
             errors.extend(resource.validate_item(item, path))
@@ -242,7 +243,7 @@ def read_config_file(text, resource, scope, context):
     return resource.parse_read(result, scope, context)
 
 
-def plan_changes(resource, want, have, state, scope, context):
+def plan_changes(resource, want, have, state, scope, context, prefix="config"):
     """Work out the actions that make the device match ``want`` under ``state``."""
     plan = Plan()
     errors = []
@@ -250,18 +251,19 @@ def plan_changes(resource, want, have, state, scope, context):
 
     for index, item in enumerate(want):
         name = item["name"]
+        path = "%s[%d]" % (prefix, index)
         wanted_names.add(name)
         existing = have.get(name)
 
         if state == "deleted":
             if name in resource.predefined:
                 errors.append(
-                    "config[%d].name: %r is a predefined %s; PAN-OS needs it, so it cannot be deleted"
-                    % (index, name, resource.label)
+                    "%s.name: %r is a predefined %s; PAN-OS needs it, so it cannot be deleted"
+                    % (path, name, resource.label)
                 )
                 continue
             if existing is not None:
-                errors.extend(resource.check_deletable(name, "config[%d]" % index))
+                errors.extend(resource.check_deletable(name, path))
                 plan.delete_ops[:0] = resource.delete_ops(name, existing, scope)
                 plan.before[name] = resource.display(existing.item, context)
                 plan.after[name] = None
@@ -271,16 +273,16 @@ def plan_changes(resource, want, have, state, scope, context):
             desired = resource.merge(existing.item, item)
         else:
             desired = resource.with_defaults(item, existing)
-        errors.extend(resource.validate_complete(desired, "config[%d]" % index, existing))
+        errors.extend(resource.validate_complete(desired, path, existing))
         desired = resource.carry_secrets(desired, existing)
 
-        plan.warnings.extend(_ignored_options(resource, item, desired, context, "config[%d]" % index))
+        plan.warnings.extend(_ignored_options(resource, item, desired, context, path))
         if existing is not None and resource.same(desired, existing.item, context):
             continue
 
         # The task's own options were checked before the read. The object as it will be
         # written can still be wrong, through a default or a value kept from the device.
-        for error in resource.validate_item(_applicable_only(resource, desired, context), "config[%d]" % index):
+        for error in resource.validate_item(_applicable_only(resource, desired, context), path):
             if error not in errors:
                 errors.append(error)
         plan.write_ops.extend(resource.write_ops(name, desired, existing, scope, context))
@@ -328,7 +330,7 @@ def _ignored_options(resource, item, desired, context, path):
     return warnings
 
 
-def _predicted_list(resource, have, plan, context):
+def predicted_lists(resource, have, plan, context):
     """Build the full ``before`` and ``after`` lists of this resource in this scope."""
     before = [resource.display(existing.item, context) for existing in have.values()]
     after = []
@@ -402,7 +404,7 @@ def execute(module, resource):
 
     for warning in plan.warnings:
         module.warn(warning)
-    before, after = _predicted_list(resource, have, plan, context)
+    before, after = predicted_lists(resource, have, plan, context)
     output = {
         "changed": bool(plan.ops),
         "before": before,
@@ -415,9 +417,14 @@ def execute(module, resource):
 
 
 def run_resource_module(module, resource):
-    """Run the task and turn every failure into one ``fail_json`` with a useful message."""
+    """Run one resource module task."""
+    run_and_exit(module, lambda: execute(module, resource))
+
+
+def run_and_exit(module, work):
+    """Run ``work`` and turn every failure into one ``fail_json`` with a useful message."""
     try:
-        result = execute(module, resource)
+        result = work()
     except ValidationError as error:
         module.fail_json(msg="Invalid input: %s" % error, errors=error.errors)
     except MappingError as error:
@@ -432,13 +439,3 @@ def run_resource_module(module, resource):
     except ImportError:
         module.fail_json(msg=missing_required_lib("pan-os-python"), exception=traceback.format_exc())
     module.exit_json(**result)
-
-
-def deep_merge_items(base, update):
-    merged = copy.deepcopy(base)
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge_items(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged

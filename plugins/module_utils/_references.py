@@ -79,9 +79,14 @@ def related_resources(resource, state):
     return related
 
 
-def check_references(resource, want, plan, related_have):
-    """Return errors for dangling references in what the plan writes, and for deletes of used objects."""
+def check_references(resource, want, plan, related_have, prefix="config", transaction=None):
+    """Return errors for dangling references in what the plan writes, and for deletes of used objects.
+
+    ``transaction`` maps a resource class name to the plan of the same request, so an object
+    created in that request counts as existing, and one deleted in it as gone.
+    """
     errors = []
+    transaction = transaction or {}
     positions = {item["name"]: index for index, item in enumerate(want)}
 
     for ref in outgoing(resource):
@@ -89,13 +94,18 @@ def check_references(resource, want, plan, related_have):
         if targets is None:
             continue
         target = resource_named(ref.target)
+        target_plan = transaction.get(ref.target)
+        created = set(target_plan.written) if target_plan else set()
+        removed = {n for n, p in target_plan.after.items() if p is None} if target_plan else set()
         for name, predicted in plan.after.items():
             if predicted is None or name not in plan.written:
                 continue
             value = ref.value(plan.written[name])
-            if value is None or value in targets or value in target.predefined:
+            if value is None or value in target.predefined or value in created:
                 continue
-            where = "config[%d].%s" % (positions[name], ref.option) if name in positions else ref.option
+            if value in targets and value not in removed:
+                continue
+            where = "%s[%d].%s" % (prefix, positions[name], ref.option) if name in positions else ref.option
             errors.append(
                 "%s: %s %r does not exist, so %s %r would fail at commit; create it first or correct the name"
                 % (where, target.label, value, resource.label, name)
@@ -107,10 +117,17 @@ def check_references(resource, want, plan, related_have):
         if not referrers:
             continue
         referrer = resource_named(ref.referrer)
+        referrer_plan = transaction.get(ref.referrer)
         for name in sorted(deleted):
             users = sorted(user for user, existing in referrers.items() if ref.value(existing.item) == name)
             for user in users:
-                where = "config[%d]" % positions[name] if name in positions else "config"
+                if referrer_plan is not None:
+                    if referrer_plan.after.get(user, "unchanged") is None:
+                        continue
+                    rewritten = referrer_plan.written.get(user)
+                    if rewritten is not None and ref.value(rewritten) != name:
+                        continue
+                where = "%s[%d]" % (prefix, positions[name]) if name in positions else prefix
                 errors.append(
                     "%s: cannot delete %s %r because %s %r uses it (%s); change or delete that %s first"
                     % (where, resource.label, name, referrer.label, user, ref.option, referrer.label)

@@ -1,0 +1,193 @@
+# -*- coding: utf-8 -*-
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Several object types in one transaction: one read, one multi-config, dependency order.
+
+Writes go profiles first, then zones and interfaces, gateways, tunnels, routes and rules,
+so every reference points at an object that exists by the time PAN-OS reads it. Deletes
+go in the reverse order. An object created in the same request counts as existing for the
+reference checks, and one deleted in it as gone.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engine
+from ansible_collections.ipsec.panos.plugins.module_utils import _references as references
+from ansible_collections.ipsec.panos.plugins.module_utils._connection import Device
+from ansible_collections.ipsec.panos.plugins.module_utils._mapping import RenderContext
+
+# (config key, resource class name), in write order.
+SECTIONS = (
+    ("ike_crypto_profiles", "IkeCryptoProfile"),
+    ("ipsec_crypto_profiles", "IpsecCryptoProfile"),
+    ("tunnel_monitor_profiles", "TunnelMonitorProfile"),
+    ("zones", "Zone"),
+    ("tunnel_interfaces", "TunnelInterface"),
+    ("ike_gateways", "IkeGateway"),
+    ("ipsec_tunnels", "IpsecTunnel"),
+    ("static_routes", "StaticRoute"),
+    ("security_rules", "SecurityRule"),
+    ("nat_exempt_rules", "NatExemptRule"),
+)
+
+
+def available_sections():
+    """The sections whose resource this collection has, in write order."""
+    return [(key, name) for key, name in SECTIONS if references.resource_named(name) is not None]
+
+
+class Section:
+    def __init__(self, key, resource, want):
+        self.key = key
+        self.resource = resource
+        self.want = want
+        self.prefix = "config.%s" % key
+        self.have = {}
+        self.plan = None
+
+    @property
+    def type_name(self):
+        return type(self.resource).__name__
+
+
+def build_sections(config, state):
+    """Turn the module's ``config`` dict into sections; a key left out is not touched."""
+    sections = []
+    for key, name in available_sections():
+        items = (config or {}).get(key)
+        if items is None and state != "gathered":
+            continue
+        sections.append(Section(key, references.resource_named(name), engine.remove_none(items or [])))
+    return sections
+
+
+def _validate(sections, state, scope):
+    errors = []
+    for section in sections:
+        if state == "overridden" and not section.want:
+            errors.append(
+                "%s: empty with state=overridden, which would delete every %s; leave the key out to keep them"
+                % (section.prefix, section.resource.label)
+            )
+            continue
+        try:
+            engine.validate_config(section.resource, section.want, state, scope, section.prefix)
+        except engine.ValidationError as error:
+            errors.extend(error.errors)
+    if errors:
+        raise engine.ValidationError(errors)
+
+
+def _reads(sections, state, scope):
+    """Every xpath the transaction needs, for one union get."""
+    reads = []
+    present = {section.type_name for section in sections}
+    related = {}
+    for section in sections:
+        for xpath in section.resource.read_xpaths(scope):
+            if xpath not in reads:
+                reads.append(xpath)
+        if not scope.template_stack:
+            for name, other in references.related_resources(section.resource, state).items():
+                if name not in present:
+                    related.setdefault(name, other)
+    for other in related.values():
+        reads.extend(x for x in other.read_xpaths(scope) if x not in reads)
+    return reads, related
+
+
+def execute_transaction(module, config):
+    """Run one transaction task and return its result dict."""
+    params = module.params
+    state = params["state"]
+    scope = engine.Scope.from_params(params)
+    sections = build_sections(config, state)
+    if state in ("merged", "replaced", "overridden", "deleted", "rendered") and not sections:
+        raise engine.ValidationError(["config: give at least one object list, such as config.ike_gateways"])
+    _validate(sections, state, scope)
+
+    if state in ("parsed", "rendered"):
+        context = RenderContext(engine.parse_version(params.get("panos_version")))
+        if state == "parsed":
+            parsed = {}
+            for section in sections:
+                have = engine.read_config_file(params["running_config"], section.resource, scope, context)
+                parsed[section.key] = [section.resource.display(e.item, context) for e in have.values()]
+            return {"changed": False, "parsed": parsed}
+        rendered = []
+        for section in sections:
+            plan = engine.plan_changes(section.resource, section.want, {}, "replaced", scope, context, section.prefix)
+            rendered.extend(op.describe() for op in plan.ops)
+        return {"changed": False, "rendered": rendered}
+
+    reads, related = _reads(sections, state, scope)
+    device = Device(params["provider"], panorama=scope.on_panorama).open()
+    context = RenderContext(device.version)
+    result = device.get(engine.union_xpath(reads))
+    for section in sections:
+        section.have = section.resource.parse_read(result, scope, context)
+
+    if state == "gathered":
+        gathered = {}
+        for section in sections:
+            gathered[section.key] = [section.resource.display(e.item, context) for e in section.have.values()]
+        return {"changed": False, "gathered": gathered}
+
+    errors = []
+    for section in sections:
+        try:
+            section.plan = engine.plan_changes(section.resource, section.want, section.have, state, scope, context, section.prefix)
+        except engine.ValidationError as error:
+            errors.extend(error.errors)
+    if errors:
+        raise engine.ValidationError(errors)
+
+    transaction = {section.type_name: section.plan for section in sections}
+    related_have = {name: other.parse_read(result, scope, context) for name, other in related.items()}
+    related_have.update({section.type_name: section.have for section in sections})
+    for section in sections:
+        errors.extend(
+            references.check_references(section.resource, section.want, section.plan, related_have, section.prefix, transaction)
+        )
+    if errors:
+        raise engine.ValidationError(errors)
+
+    combined = combine(sections)
+    if combined.ops and not module.check_mode:
+        device.multi_config(combined.multi_config_text(), combined.labels())
+        for section in sections:
+            if section.plan.ops:
+                section.resource.verify_after_write(device, scope, section.plan, context)
+
+    return _output(module, sections, combined, scope, context)
+
+
+def combine(sections):
+    """One plan for the whole request: deletes in reverse dependency order, then writes in order."""
+    combined = engine.Plan()
+    for section in reversed(sections):
+        combined.delete_ops.extend(section.plan.delete_ops)
+    for section in sections:
+        combined.write_ops.extend(section.plan.write_ops)
+    return combined
+
+
+def _output(module, sections, combined, scope, context):
+    output = {"changed": bool(combined.ops), "before": {}, "after": {}, "commands": [op.describe() for op in combined.ops]}
+    diff_before, diff_after = {}, {}
+    for section in sections:
+        for warning in section.plan.warnings:
+            module.warn(warning)
+        before, after = engine.predicted_lists(section.resource, section.have, section.plan, context)
+        output["before"][section.key] = before
+        output["after"][section.key] = after
+        changed_before = {n: v for n, v in section.plan.before.items() if v is not None}
+        changed_after = {n: v for n, v in section.plan.after.items() if v is not None}
+        if changed_before:
+            diff_before[section.key] = changed_before
+        if changed_after:
+            diff_after[section.key] = changed_after
+    if module._diff:
+        output["diff"] = {"before": diff_before, "after": diff_after}
+    return output
