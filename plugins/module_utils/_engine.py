@@ -12,7 +12,6 @@ so nothing reaches the candidate configuration, and ``after`` is the prediction.
 
 from __future__ import annotations
 
-import copy
 import re
 import traceback
 import xml.etree.ElementTree as ET

@@ -150,6 +150,15 @@ class Members(Field):
             xml.ET.SubElement(node, "member").text = str(member)
 
 
+class MemberSet(Members):
+    """A ``<member>`` list whose order carries no meaning, such as a zone's interfaces."""
+
+    def canonical(self, value):
+        if not value:
+            return None
+        return sorted(set(value))
+
+
 class EntryNames(Field):
     """An ``<entry name=…/>`` list holding only names, such as a tunnel's IKE gateway."""
 
@@ -304,12 +313,90 @@ class Duration(Field):
         xml.ensure_path(entry, "%s/%s" % (self.path, unit[0])).text = str(unit[2])
 
 
+_SIZE_UNITS = (("tb", 1024 ** 3), ("gb", 1024 ** 2), ("mb", 1024), ("kb", 1))
+_SIZE_PATTERN = re.compile(r"^\s*(\d+)\s*(k|kb|m|mb|g|gb|t|tb)?\s*$", re.IGNORECASE)
+# PAN-OS accepts 1 to 65535 in each lifesize unit.
+SIZE_UNIT_MAX = 65535
+
+
+def size_kilobytes(value, option="lifesize"):
+    """Convert ``10240``, ``"10gb"``, ``"512 MB"`` or ``{gb: 10}`` to kilobytes. A plain number is kilobytes."""
+    if isinstance(value, bool):
+        raise MappingError("%s: expected a size such as 10gb, 512mb or 1tb, got %r" % (option, value))
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dict):
+        if len(value) != 1:
+            raise MappingError("%s: give exactly one of kb, mb, gb or tb" % option)
+        unit, amount = next(iter(value.items()))
+        for name, factor in _SIZE_UNITS:
+            if unit == name:
+                return int(amount) * factor
+        raise MappingError("%s: unknown unit %r; use kb, mb, gb or tb" % (option, unit))
+    match = _SIZE_PATTERN.match(str(value))
+    if not match:
+        raise MappingError("%s: expected a size such as 10gb, 512mb or 1tb, got %r" % (option, value))
+    suffix = (match.group(2) or "k")[0].lower()
+    for name, factor in _SIZE_UNITS:
+        if name[0] == suffix:
+            return int(match.group(1)) * factor
+    raise MappingError("%s: unknown unit in %r" % (option, value))
+
+
+def best_size_unit(kilobytes):
+    """Return ``(unit, amount)`` in the largest unit that holds the size exactly within 1 to 65535, or None."""
+    for name, factor in _SIZE_UNITS:
+        if kilobytes % factor == 0 and 1 <= kilobytes // factor <= SIZE_UNIT_MAX:
+            return name, kilobytes // factor
+    return None
+
+
+class Lifesize(Field):
+    """An IPsec SA lifesize written as one of ``{kb,mb,gb,tb}``.
+
+    Values compare in kilobytes, so ``<mb>1024</mb>`` on the device equals ``1gb`` in a task.
+    """
+
+    def owned_paths(self):
+        return ["%s/%s" % (self.path, name) for name, _factor in _SIZE_UNITS]
+
+    def parse(self, entry):
+        parent = xml.find_path(entry, self.path)
+        if parent is None:
+            return None
+        for name, factor in _SIZE_UNITS:
+            text = xml.text_of(parent, name)
+            if text is not None and text.isdigit():
+                return self.canonical(int(text) * factor)
+        return None
+
+    def canonical(self, value):
+        if value is None:
+            return None
+        kilobytes = size_kilobytes(value, self.option)
+        unit = best_size_unit(kilobytes)
+        if unit is None:
+            return "%skb" % kilobytes
+        return "%d%s" % (unit[1], unit[0])
+
+    def render(self, entry, value):
+        kilobytes = size_kilobytes(value, self.option)
+        unit = best_size_unit(kilobytes)
+        if unit is None:
+            raise MappingError("%s: %s KB is outside every PAN-OS lifesize range" % (self.option, kilobytes))
+        xml.ensure_path(entry, "%s/%s" % (self.path, unit[0])).text = str(unit[1])
+
+
 class Group(Field):
     """A nested dict option, such as ``local_id: {type, id}``, stored under one element."""
 
     def __init__(self, option, path, fields, **kwargs):
         super().__init__(option, path, **kwargs)
         self.fields = fields
+
+    def owned_paths(self):
+        """Return the paths of the inner fields, so that children no field models survive a rewrite."""
+        return ["%s/%s" % (self.path, inner) for field in self.fields for inner in field.owned_paths()]
 
     def parse(self, entry):
         node = xml.find_path(entry, self.path)
@@ -323,11 +410,15 @@ class Group(Field):
         return value
 
     def canonical(self, value):
-        if not value:
-            return None
+        """Fill device defaults, so that an absent group equals one that contains only defaults.
+
+        A group with no value and no device default at all is None.
+        """
         result = {}
         for field in self.fields:
-            field.canonical_into(value, result)
+            field.canonical_into(value or {}, result)
+        if all(v is None for v in result.values()):
+            return None
         return result
 
     def render(self, entry, value):
@@ -344,16 +435,19 @@ class EntryList(Field):
         self.fields = fields
 
     def parse(self, entry):
-        node = xml.find_path(entry, self.path)
+        return self.parse_entries(entry, self.path) or None
+
+    def parse_entries(self, entry, path):
+        node = xml.find_path(entry, path)
         if node is None:
-            return None
+            return []
         items = []
         for child in node.findall("entry"):
             item = {"name": child.get("name")}
             for field in self.fields:
                 field.parse_into(child, item)
             items.append(item)
-        return items or None
+        return items
 
     def canonical(self, value):
         if not value:
@@ -367,12 +461,54 @@ class EntryList(Field):
         return result
 
     def render(self, entry, value):
-        node = xml.ensure_path(entry, self.path)
-        for item in value:
+        self.render_entries(entry, self.path, value)
+
+    def render_entries(self, entry, path, items):
+        node = xml.ensure_path(entry, path)
+        for item in items:
             child = xml.new_entry(item["name"])
             node.append(child)
             for field in self.fields:
                 field.render_from(child, item)
+
+
+def is_ipv6_selector(item):
+    """Tell whether a proxy ID is IPv6, from the address family of its local and remote prefixes.
+
+    A template variable such as ``$lan`` shows no family, so a proxy ID whose prefixes are
+    both variables counts as IPv4.
+    """
+    for side in ("local", "remote"):
+        value = str(item.get(side) or "")
+        if not value.startswith("$") and ":" in value:
+            return True
+    return False
+
+
+class ProxyIdList(EntryList):
+    """A tunnel's proxy IDs as one list, stored as ``proxy-id`` (IPv4) and ``proxy-id-v6`` (IPv6) entries.
+
+    The address family of each proxy ID's prefixes decides where it is written.
+    """
+
+    def __init__(self, option, path, v6_path, fields, **kwargs):
+        super().__init__(option, path, fields, **kwargs)
+        self.v6_path = v6_path
+
+    def owned_paths(self):
+        return [self.path, self.v6_path]
+
+    def parse(self, entry):
+        items = self.parse_entries(entry, self.path) + self.parse_entries(entry, self.v6_path)
+        return items or None
+
+    def render(self, entry, value):
+        ipv4 = [item for item in value if not is_ipv6_selector(item)]
+        ipv6 = [item for item in value if is_ipv6_selector(item)]
+        if ipv4:
+            self.render_entries(entry, self.path, ipv4)
+        if ipv6:
+            self.render_entries(entry, self.v6_path, ipv6)
 
 
 class ProxyProtocol(Field):

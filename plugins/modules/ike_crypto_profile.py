@@ -36,6 +36,7 @@ options:
         description:
           - Encryption algorithms, in order of preference.
           - V(aes-128-gcm) and V(aes-256-gcm) need IKEv2, PAN-OS 10.0.3 or later, and O(config[].hash=[non-auth]).
+            An IKEv1 gateway that uses a profile with GCM is rejected before any write.
           - When creating a profile the default is V([aes-256-cbc]).
         type: list
         elements: str
@@ -43,8 +44,9 @@ options:
       hash:
         description:
           - Integrity (and PRF) algorithms, in order of preference.
-          - V(non-auth) is for GCM encryption only.
-          - When creating a profile the default is V([sha256]).
+          - V(non-auth) is for GCM encryption only, and needs PAN-OS 10.0.3 or later.
+          - When creating a profile the default is V([non-auth]) when every encryption algorithm
+            is GCM, and V([sha256]) otherwise.
         type: list
         elements: str
         choices: [non-auth, md5, sha1, sha256, sha384, sha512]
@@ -52,7 +54,8 @@ options:
       dh_group:
         description:
           - Diffie-Hellman groups, in order of preference.
-          - V(group15), V(group16) and V(group21) need PAN-OS 10.2 or later.
+          - V(group15), V(group16) and V(group21) need PAN-OS 10.2 or later. A value that the
+            target's version does not accept is rejected before any write.
           - When creating a profile the default is V([group20]).
         type: list
         elements: str
@@ -61,7 +64,10 @@ options:
         description:
           - IKE SA lifetime, such as V(8h), V(28800), V(480m) or V(1d). A plain number is seconds.
           - Compared in seconds, so V(3600) equals a device value of one hour.
-          - Allowed from 3 minutes to 365 days. When creating a profile the default is V(8h).
+          - PAN-OS takes a whole number of one unit, 180 to 65535 seconds, 3 to 65535 minutes,
+            1 to 65535 hours or 1 to 365 days.
+          - When left out, no lifetime is written and PAN-OS uses its default of 8 hours, so a
+            profile without a lifetime on the device compares equal to V(8h).
         type: str
       authentication_multiple:
         description:

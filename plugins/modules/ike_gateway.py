@@ -14,6 +14,9 @@ description:
   - A gateway names the peer, the local interface and address, the authentication and
     the IKE version and crypto profile for phase 1.
   - An IKEv2-only gateway carries no IKEv1 settings at all, and an IKEv1-only gateway no IKEv2 settings.
+    An option of the other IKE version is not written, and the task warns about it.
+  - An IKEv1 gateway whose IKE crypto profile proposes AES-GCM is rejected before any write,
+    because IKEv1 has no GCM. The task reads the profiles in the same request as the gateways.
   - The pre-shared key is compared by the SHA-1 fingerprint that PAN-OS stores with the
     encrypted key, so a second run with the same key reports no change and the key is never read back.
 author:
@@ -47,8 +50,16 @@ options:
       local_ip:
         description:
           - The local address on O(config[].interface), as configured there, such as V(198.51.100.1/24).
-          - Leave it out to use the interface's only address.
+          - Leave it out to use the interface's only address. The gateway then carries only
+            the interface, and reads back with O(config[].local_ip) and O(config[].local_ip_type) unset.
         type: str
+      local_ip_type:
+        description:
+          - What O(config[].local_ip) is. V(ip) is an address of the interface, V(floating-ip)
+            a floating address of an active/active HA pair.
+          - The default is V(ip) when O(config[].local_ip) is given.
+        type: str
+        choices: [ip, floating-ip]
       peer_type:
         description:
           - How the peer is identified. V(dynamic) accepts a peer from any address; pair it with
@@ -60,11 +71,47 @@ options:
         description:
           - The peer's IP address (O(config[].peer_type=ip)) or FQDN (O(config[].peer_type=fqdn)).
         type: str
+      authentication_type:
+        description:
+          - How the peers authenticate. V(certificate) needs O(config[].certificate.local_certificate).
+          - When creating a gateway the default is V(pre-shared-key).
+        type: str
+        choices: [pre-shared-key, certificate]
       pre_shared_key:
         description:
-          - The pre-shared key, 1 to 255 characters. Required when creating a gateway.
+          - The pre-shared key, 1 to 255 characters. Required when creating a gateway that
+            uses a pre-shared key, and not allowed with certificate authentication.
           - Never shown in output, diffs or logs.
         type: str
+      certificate:
+        description:
+          - Certificate authentication settings, used with O(config[].authentication_type=certificate).
+            Giving them to a gateway that uses a pre-shared key is an error.
+        type: dict
+        suboptions:
+          local_certificate:
+            description: Name of the local certificate the gateway presents.
+            type: str
+          certificate_profile:
+            description: Certificate profile that validates the peer's certificate.
+            type: str
+          hash_and_url:
+            description:
+              - Send the hash and URL of the local certificate instead of the certificate
+                itself (RFC 7296 hash and URL encoding). Needs O(config[].certificate.base_url).
+            type: bool
+          base_url:
+            description: The HTTP URL of the directory from which the peer fetches the local certificate.
+            type: str
+          use_management_as_source:
+            description: Fetch certificates over HTTP from the management interface's address.
+            type: bool
+          allow_id_payload_mismatch:
+            description: Accept a peer whose IKE ID differs from the identity in its certificate.
+            type: bool
+          strict_validation_revocation:
+            description: Strict validation of the peer certificate's extended key use.
+            type: bool
       local_id:
         description:
           - The local IKE identity sent to the peer.
@@ -94,7 +141,10 @@ options:
             type: str
             required: true
           matching:
-            description: How the peer's identity is matched.
+            description:
+              - How the peer's identity is matched against its certificate. Only used with
+                certificate authentication; with a pre-shared key it is an error, and a peer
+                ID needs only O(config[].peer_id.type) and O(config[].peer_id.id).
             type: str
             choices: [exact, wildcard]
       ike_crypto_profile:
@@ -105,6 +155,7 @@ options:
       exchange_mode:
         description:
           - IKEv1 exchange mode. The device default is V(auto).
+          - An IKEv1 gateway with a dynamic peer needs V(auto) or V(aggressive) and a O(config[].peer_id).
         type: str
         choices: [auto, main, aggressive]
       dpd:
@@ -139,14 +190,30 @@ options:
         description:
           - NAT traversal (UDP 4500 encapsulation). Turn it on when either end is behind NAT.
         type: bool
+      nat_traversal_keepalive:
+        description:
+          - Interval of NAT keep-alive packets in seconds, 10 to 3600. The device default is 20.
+        type: int
+      nat_traversal_udp_checksum:
+        description:
+          - Compute UDP checksums of NAT traversal packets.
+        type: bool
       fragmentation:
         description:
-          - IKEv1 fragmentation.
+          - IKEv1 fragmentation. Written only for IKEv1 and IKEv2-preferred gateways.
+        type: bool
+      enable_ipv6:
+        description:
+          - Run IKE over IPv6; the local and peer addresses are then IPv6 addresses.
         type: bool
       disabled:
         description:
           - Disable the gateway.
         type: bool
+      comment:
+        description:
+          - Free-form comment, at most 1023 characters.
+        type: str
 """
 
 EXAMPLES = r"""
@@ -173,6 +240,25 @@ EXAMPLES = r"""
         pre_shared_key: "{{ vault_branch9_psk }}"
         ike_crypto_profile: ike-aes256-sha256-g20
         passive_mode: true
+
+- name: A gateway that authenticates with certificates, on a floating address of an HA pair
+  ipsec.panos.ike_gateway:
+    provider: "{{ panos_provider }}"
+    config:
+      - name: gw-partner
+        interface: ethernet1/1
+        local_ip: 198.51.100.10/24
+        local_ip_type: floating-ip
+        peer_address: 192.0.2.77
+        authentication_type: certificate
+        certificate:
+          local_certificate: fw-vpn-cert
+          certificate_profile: partner-ca
+        local_id: {type: fqdn, id: fw.example.com}
+        peer_id: {type: fqdn, id: vpn.partner.example, matching: exact}
+        ike_crypto_profile: ike-aes256-sha256-g20
+        nat_traversal: true
+        nat_traversal_keepalive: 20
 """
 
 RETURN = r"""
@@ -224,9 +310,23 @@ CONFIG_OPTIONS = dict(
     version=dict(type="str", choices=["ikev1", "ikev2", "ikev2-preferred"]),
     interface=dict(type="str"),
     local_ip=dict(type="str"),
+    local_ip_type=dict(type="str", choices=["ip", "floating-ip"]),
     peer_type=dict(type="str", choices=["ip", "fqdn", "dynamic"]),
     peer_address=dict(type="str"),
+    authentication_type=dict(type="str", choices=["pre-shared-key", "certificate"]),
     pre_shared_key=dict(type="str", no_log=True),
+    certificate=dict(
+        type="dict",
+        options=dict(
+            local_certificate=dict(type="str"),
+            certificate_profile=dict(type="str"),
+            hash_and_url=dict(type="bool"),
+            base_url=dict(type="str"),
+            use_management_as_source=dict(type="bool"),
+            allow_id_payload_mismatch=dict(type="bool"),
+            strict_validation_revocation=dict(type="bool"),
+        ),
+    ),
     local_id=dict(
         type="dict",
         options=dict(type=dict(type="str", choices=ID_TYPES, required=True), id=dict(type="str", required=True)),
@@ -249,8 +349,12 @@ CONFIG_OPTIONS = dict(
     cookie_validation=dict(type="bool"),
     passive_mode=dict(type="bool"),
     nat_traversal=dict(type="bool"),
+    nat_traversal_keepalive=dict(type="int"),
+    nat_traversal_udp_checksum=dict(type="bool"),
     fragmentation=dict(type="bool"),
+    enable_ipv6=dict(type="bool"),
     disabled=dict(type="bool"),
+    comment=dict(type="str"),
 )
 
 

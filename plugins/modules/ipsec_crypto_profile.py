@@ -55,7 +55,8 @@ options:
       dh_group:
         description:
           - The Diffie-Hellman group for perfect forward secrecy, or V(no-pfs) to turn PFS off.
-          - V(group15), V(group16) and V(group21) need PAN-OS 10.2 or later.
+          - V(group15), V(group16) and V(group21) need PAN-OS 10.2 or later. A value that the
+            target's version does not accept is rejected before any write.
           - When creating a profile the default is V(group20). The device default is V(group2).
         type: str
         choices: [no-pfs, group1, group2, group5, group14, group15, group16, group19, group20, group21]
@@ -63,7 +64,18 @@ options:
         description:
           - IPsec SA lifetime, such as V(1h), V(3600), V(60m). A plain number is seconds.
           - Compared in seconds, so V(3600) equals a device value of one hour.
-          - Allowed from 3 minutes to 365 days. When creating a profile the default is V(1h).
+          - PAN-OS takes a whole number of one unit, 180 to 65535 seconds, 3 to 65535 minutes,
+            1 to 65535 hours or 1 to 365 days.
+          - When left out, no lifetime is written and PAN-OS uses its default of 1 hour, so a
+            profile without a lifetime on the device compares equal to V(1h).
+        type: str
+      lifesize:
+        description:
+          - IPsec SA lifesize, the traffic after which the SA is renewed, such as V(10gb),
+            V(512mb) or V(1tb). A plain number is kilobytes.
+          - Compared in kilobytes, so V(1gb) equals a device value of 1024 MB.
+          - PAN-OS takes a whole number of one unit, 1 to 65535 KB, MB, GB or TB.
+          - When left out, the SA has no size limit.
         type: str
 """
 
@@ -86,6 +98,14 @@ EXAMPLES = r"""
         esp_encryption: [aes-256-cbc]
         esp_authentication: [sha256]
         dh_group: no-pfs
+
+- name: Renew the SA every 8 hours or every 50 GB, whichever comes first
+  ipsec.panos.ipsec_crypto_profile:
+    provider: "{{ panos_provider }}"
+    config:
+      - name: ipsec-bulk
+        lifetime: 8h
+        lifesize: 50gb
 """
 
 RETURN = r"""
@@ -144,6 +164,7 @@ CONFIG_OPTIONS = dict(
         choices=["no-pfs", "group1", "group2", "group5", "group14", "group15", "group16", "group19", "group20", "group21"],
     ),
     lifetime=dict(type="str"),
+    lifesize=dict(type="str"),
 )
 
 

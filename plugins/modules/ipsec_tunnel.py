@@ -47,9 +47,13 @@ options:
         type: str
       proxy_ids:
         description:
-          - IPv4 proxy IDs (traffic selectors). Policy-based peers need them to match their
-            own selectors exactly. Without proxy IDs PAN-OS proposes 0.0.0.0/0 to 0.0.0.0/0.
+          - Proxy IDs (traffic selectors), IPv4 and IPv6. Policy-based peers need them to match
+            their own selectors exactly. Without proxy IDs PAN-OS proposes 0.0.0.0/0 to 0.0.0.0/0.
+          - The address family of the prefixes decides where a proxy ID is stored, in
+            C(proxy-id) for IPv4 or C(proxy-id-v6) for IPv6. Local and remote must be of one family.
           - Prefixes must not have host bits set. Two proxy IDs of one tunnel must not overlap.
+          - With O(state=replaced) or O(state=overridden) the tunnel gets exactly these proxy IDs.
+            Manage proxy IDs with M(ipsec.panos.proxy_id) instead when other tasks add proxy IDs to the tunnel.
         type: list
         elements: dict
         suboptions:
@@ -58,11 +62,11 @@ options:
             type: str
             required: true
           local:
-            description: Local prefix, such as V(10.1.0.0/16).
+            description: Local prefix, such as V(10.1.0.0/16) or V(2001:db8:1::/48).
             type: str
             required: true
           remote:
-            description: Remote prefix, such as V(10.2.0.0/16).
+            description: Remote prefix, such as V(10.2.0.0/16) or V(2001:db8:2::/48).
             type: str
             required: true
           protocol:
@@ -82,6 +86,11 @@ options:
         description:
           - Anti-replay protection. The device default is V(true).
         type: bool
+      anti_replay_window:
+        description:
+          - Size of the anti-replay window in packets. The device default is 1024.
+        type: int
+        choices: [64, 128, 256, 512, 1024, 2048, 4096]
       copy_tos:
         description:
           - Copy the ToS header from the inner to the outer IP header.
@@ -98,10 +107,14 @@ options:
             description: The address to probe across the tunnel.
             type: str
           proxy_id:
-            description: The proxy ID whose SA carries the probes, for tunnels with proxy IDs.
+            description:
+              - The proxy ID whose SA carries the probes, for tunnels with proxy IDs. It must
+                be one of the tunnel's proxy IDs.
             type: str
           profile:
-            description: The tunnel monitor profile (wait-recover or fail-over).
+            description:
+              - The tunnel monitor profile, which sets wait-recover or fail-over. A redundant
+                pair of tunnels needs a fail-over profile, made with M(ipsec.panos.tunnel_monitor_profile).
             type: str
       disabled:
         description:
@@ -109,7 +122,7 @@ options:
         type: bool
       comment:
         description:
-          - Free-form comment.
+          - Free-form comment, at most 1023 characters.
         type: str
 """
 
@@ -126,6 +139,20 @@ EXAMPLES = r"""
           - name: hq-to-branch1
             local: 10.0.0.0/16
             remote: 10.11.0.0/24
+
+- name: One of a redundant pair of tunnels, monitored and failing over to the other
+  ipsec.panos.ipsec_tunnel:
+    provider: "{{ panos_provider }}"
+    config:
+      - name: vpn-aws-1
+        tunnel_interface: tunnel.1
+        ike_gateway: gw-aws-1
+        ipsec_crypto_profile: ipsec-gcm256-g20
+        anti_replay_window: 2048
+        tunnel_monitor:
+          enable: true
+          destination_ip: 169.254.10.1
+          profile: fail-over-3s
 
 - name: Show every tunnel on the device
   ipsec.panos.ipsec_tunnel:
@@ -193,6 +220,7 @@ CONFIG_OPTIONS = dict(
     ipsec_crypto_profile=dict(type="str"),
     proxy_ids=dict(type="list", elements="dict", options=PROXY_ID_OPTIONS),
     anti_replay=dict(type="bool"),
+    anti_replay_window=dict(type="int", choices=[64, 128, 256, 512, 1024, 2048, 4096]),
     copy_tos=dict(type="bool"),
     tunnel_monitor=dict(
         type="dict",

@@ -61,6 +61,56 @@ options:
         description:
           - Administrative distance, 10 to 240. The device uses the virtual router's default for static routes when unset.
         type: int
+      path_monitor:
+        description:
+          - Path monitoring. The route is withdrawn while its monitor destinations stop
+            replying to pings, so that a route with a higher metric, through a backup tunnel, takes over.
+          - With O(state=merged) the destinations merge by name.
+        type: dict
+        suboptions:
+          enable:
+            description:
+              - Turn path monitoring on. The default is V(true) when the route had no path
+                monitoring before.
+            type: bool
+          failure_condition:
+            description:
+              - Withdraw the route when V(any) destination fails, or only when V(all) fail.
+                The device default is V(any).
+            type: str
+            choices: [any, all]
+          hold_time:
+            description:
+              - Minutes a recovered path must stay up before the route comes back, 0 to 1440.
+                The device default is 2.
+            type: int
+          destinations:
+            description:
+              - The addresses to ping.
+            type: list
+            elements: dict
+            suboptions:
+              name:
+                description: Destination name, unique in the route.
+                type: str
+                required: true
+              enable:
+                description: Ping this destination. The default for a new destination is V(true).
+                type: bool
+              source:
+                description:
+                  - The source address of the pings, an address of the egress interface,
+                    such as V(169.254.10.2) on a tunnel interface.
+                type: str
+              destination:
+                description: The address to ping, such as the peer's tunnel address.
+                type: str
+              interval:
+                description: Seconds between pings, 1 to 60. The device default is 3.
+                type: int
+              count:
+                description: Lost pings, 3 to 10, after which the destination counts as down. The device default is 5.
+                type: int
 """
 
 EXAMPLES = r"""
@@ -72,6 +122,25 @@ EXAMPLES = r"""
       - name: branch1-lan
         destination: 10.11.0.0/24
         interface: tunnel.11
+
+- name: A primary and a backup route to a VPC, the primary monitored through its tunnel
+  ipsec.panos.static_route:
+    provider: "{{ panos_provider }}"
+    config:
+      - name: vpc-primary
+        destination: 10.100.0.0/16
+        interface: tunnel.1
+        metric: 10
+        path_monitor:
+          failure_condition: any
+          destinations:
+            - name: aws-1
+              source: 169.254.10.2
+              destination: 169.254.10.1
+      - name: vpc-backup
+        destination: 10.100.0.0/16
+        interface: tunnel.2
+        metric: 20
 """
 
 RETURN = r"""
@@ -124,6 +193,26 @@ CONFIG_OPTIONS = dict(
     nexthop=dict(type="str"),
     metric=dict(type="int"),
     admin_distance=dict(type="int"),
+    path_monitor=dict(
+        type="dict",
+        options=dict(
+            enable=dict(type="bool"),
+            failure_condition=dict(type="str", choices=["any", "all"]),
+            hold_time=dict(type="int"),
+            destinations=dict(
+                type="list",
+                elements="dict",
+                options=dict(
+                    name=dict(type="str", required=True),
+                    enable=dict(type="bool"),
+                    source=dict(type="str"),
+                    destination=dict(type="str"),
+                    interval=dict(type="int"),
+                    count=dict(type="int"),
+                ),
+            ),
+        ),
+    ),
 )
 
 

@@ -51,6 +51,24 @@ options:
         description:
           - Interface management profile, for example one that allows ping for monitoring.
         type: str
+      netflow_profile:
+        description:
+          - NetFlow server profile that exports the interface's flows.
+        type: str
+      ipv6:
+        description:
+          - IPv6 on the interface.
+        type: dict
+        suboptions:
+          enable:
+            description: Turn IPv6 on for the interface.
+            type: bool
+          addresses:
+            description:
+              - IPv6 addresses with prefix length, such as V(2001:db8:ffff::1/64), each
+                configured on the interface.
+            type: list
+            elements: str
       zone:
         description:
           - Security zone of the interface, in O(vsys).
@@ -121,6 +139,11 @@ CONFIG_OPTIONS = dict(
     mtu=dict(type="int"),
     comment=dict(type="str"),
     management_profile=dict(type="str"),
+    netflow_profile=dict(type="str"),
+    ipv6=dict(
+        type="dict",
+        options=dict(enable=dict(type="bool"), addresses=dict(type="list", elements="str")),
+    ),
     zone=dict(type="str"),
     virtual_router=dict(type="str"),
 )

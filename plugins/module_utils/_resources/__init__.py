@@ -12,7 +12,20 @@ from __future__ import annotations
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.crypto import IkeCryptoProfile, IpsecCryptoProfile
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.gateway import IkeGateway
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.interface import TunnelInterface
+from ansible_collections.ipsec.panos.plugins.module_utils._resources.monitor import TunnelMonitorProfile
+from ansible_collections.ipsec.panos.plugins.module_utils._resources.proxy_id import ProxyId
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.routing import StaticRoute
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.tunnel import IpsecTunnel
+from ansible_collections.ipsec.panos.plugins.module_utils._resources.zone import Zone
 
-__all__ = ["IkeCryptoProfile", "IpsecCryptoProfile", "IkeGateway", "TunnelInterface", "StaticRoute", "IpsecTunnel"]
+__all__ = [
+    "IkeCryptoProfile",
+    "IpsecCryptoProfile",
+    "IkeGateway",
+    "TunnelInterface",
+    "StaticRoute",
+    "IpsecTunnel",
+    "ProxyId",
+    "TunnelMonitorProfile",
+    "Zone",
+]

@@ -8,9 +8,24 @@ from __future__ import annotations
 
 from ansible_collections.ipsec.panos.plugins.module_utils import _validate as check
 from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
-from ansible_collections.ipsec.panos.plugins.module_utils._mapping import EntryNames, Integer, Text
+from ansible_collections.ipsec.panos.plugins.module_utils._mapping import EntryNames, Group, Integer, Text, YesNo
 from ansible_collections.ipsec.panos.plugins.module_utils._resource import EntryResource
-from ansible_collections.ipsec.panos.plugins.module_utils._resources.common import TUNNEL_NAME
+from ansible_collections.ipsec.panos.plugins.module_utils._resources.common import TUNNEL_NAME, check_length
+
+
+class Ipv6Addresses(EntryNames):
+    """The ``ipv6/address`` entries of an interface, each configured on the interface.
+
+    NOTE: only the address is modelled. A rewrite of the list drops the prefix and anycast
+    settings of an address, which are set in the web interface for router advertisements.
+    """
+
+    def render(self, entry, value):
+        node = xml.ensure_path(entry, self.path)
+        for name in value:
+            address = xml.ET.SubElement(node, "entry")
+            address.set("name", name)
+            xml.ET.SubElement(address, "enable-on-interface").text = "yes"
 
 
 class TunnelInterface(EntryResource):
@@ -24,6 +39,12 @@ class TunnelInterface(EntryResource):
         Integer("mtu", "mtu"),
         Text("comment", "comment"),
         Text("management_profile", "interface-management-profile"),
+        Text("netflow_profile", "netflow-profile"),
+        Group(
+            "ipv6",
+            "ipv6",
+            [YesNo("enable", "enabled", device_default=False), Ipv6Addresses("addresses", "address")],
+        ),
     )
     extra_options = ("zone", "virtual_router")
 
@@ -66,6 +87,15 @@ class TunnelInterface(EntryResource):
         for index, address in enumerate(item.get("ip") or []):
             errors += check.check_interface_address(address, "%s.ip[%d]" % (path, index))
         errors += check.check_range(item.get("mtu"), 576, 9216, "%s.mtu" % path, "bytes")
+        errors += check_length(item.get("comment"), 1023, "%s.comment" % path)
+        errors += check_length(item.get("management_profile"), 31, "%s.management_profile" % path)
+        errors += check_length(item.get("netflow_profile"), 63, "%s.netflow_profile" % path)
+        for index, address in enumerate((item.get("ipv6") or {}).get("addresses") or []):
+            where = "%s.ipv6.addresses[%d]" % (path, index)
+            problems = check.check_interface_address(address, where)
+            if not problems and not str(address).startswith("$") and ":" not in str(address):
+                problems = ["%s: %r is not an IPv6 address; put IPv4 addresses in ip" % (where, address)]
+            errors += problems
         return errors
 
     def same(self, desired, existing, context):

@@ -6,21 +6,31 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.ipsec.panos.plugins.module_utils import _validate as check
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import (
-    EntryList,
     Group,
+    Integer,
     Prefix,
+    ProxyIdList,
     ProxyProtocol,
     SingleEntryName,
     Text,
     YesNo,
 )
 from ansible_collections.ipsec.panos.plugins.module_utils._resource import EntryResource
-from ansible_collections.ipsec.panos.plugins.module_utils._resources.common import TUNNEL_NAME
+from ansible_collections.ipsec.panos.plugins.module_utils._resources.common import (
+    check_choice,
+    check_length,
+    check_tunnel_interface_name,
+)
 
 
 PROXY_ID_FIELDS = [Prefix("local", "local"), Prefix("remote", "remote"), ProxyProtocol()]
+ANTI_REPLAY_WINDOWS = (64, 128, 256, 512, 1024, 2048, 4096)
+PROXY_ID_NAME_MAX = 63
+PROXY_ID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")
 
 
 class IpsecTunnel(EntryResource):
@@ -31,8 +41,9 @@ class IpsecTunnel(EntryResource):
         Text("tunnel_interface", "tunnel-interface"),
         SingleEntryName("ike_gateway", "auto-key/ike-gateway"),
         Text("ipsec_crypto_profile", "auto-key/ipsec-crypto-profile", device_default="default"),
-        EntryList("proxy_ids", "auto-key/proxy-id", PROXY_ID_FIELDS),
+        ProxyIdList("proxy_ids", "auto-key/proxy-id", "auto-key/proxy-id-v6", PROXY_ID_FIELDS),
         YesNo("anti_replay", "anti-replay", device_default=True),
+        Integer("anti_replay_window", "anti-replay-window", device_default=1024),
         YesNo("copy_tos", "copy-tos", device_default=False),
         Group(
             "tunnel_monitor",
@@ -49,14 +60,10 @@ class IpsecTunnel(EntryResource):
     )
 
     def validate_item(self, item, path):
-        errors = []
-        name = item.get("tunnel_interface")
-        if name is not None and not TUNNEL_NAME.match(name):
-            errors.append(
-                "%s.tunnel_interface: %r is not a tunnel interface name; use tunnel.N with N from 1 to 9999"
-                % (path, name)
-            )
-        errors += _check_proxy_ids(item.get("proxy_ids") or [], "%s.proxy_ids" % path)
+        errors = check_tunnel_interface_name(item.get("tunnel_interface"), "%s.tunnel_interface" % path)
+        errors += check_proxy_ids(item.get("proxy_ids") or [], "%s.proxy_ids" % path)
+        errors += check_choice(item.get("anti_replay_window"), ANTI_REPLAY_WINDOWS, "%s.anti_replay_window" % path)
+        errors += check_length(item.get("comment"), 1023, "%s.comment" % path)
         monitor = item.get("tunnel_monitor") or {}
         if monitor.get("destination_ip") is not None:
             errors += check.check_ip(monitor["destination_ip"], "%s.tunnel_monitor.destination_ip" % path)
@@ -70,40 +77,98 @@ class IpsecTunnel(EntryResource):
         for option in ("tunnel_interface", "ike_gateway", "ipsec_crypto_profile"):
             if not desired.get(option):
                 errors.append("%s.%s: missing; IPsec tunnel %r %s without it" % (path, option, desired["name"], action))
+        monitored = (desired.get("tunnel_monitor") or {}).get("proxy_id")
+        proxy_names = [proxy["name"] for proxy in desired.get("proxy_ids") or []]
+        if monitored and monitored not in proxy_names:
+            errors.append(
+                "%s.tunnel_monitor.proxy_id: %r is not a proxy ID of tunnel %r; its proxy IDs are %s"
+                % (path, monitored, desired["name"], ", ".join(proxy_names) or "none")
+            )
         return errors
 
 
-def _check_proxy_ids(proxy_ids, path):
+def check_proxy_ids(proxy_ids, path):
+    """Check a tunnel's proxy IDs one by one, then check that no two of them overlap."""
     errors = []
     names = {}
     for index, proxy in enumerate(proxy_ids):
         where = "%s[%d]" % (path, index)
-        if not proxy.get("name"):
-            errors.append("%s.name: missing" % where)
-        elif proxy["name"] in names:
+        if proxy.get("name") in names:
             errors.append("%s.name: %r is already used by %s[%d]" % (where, proxy["name"], path, names[proxy["name"]]))
-        else:
+        elif proxy.get("name"):
             names[proxy["name"]] = index
-        for side in ("local", "remote"):
-            if proxy.get(side) is None:
-                errors.append("%s.%s: missing; a proxy ID needs both local and remote prefixes" % (where, side))
-            else:
-                errors += check.check_prefix(proxy[side], "%s.%s" % (where, side))
-        errors += _check_proxy_protocol(proxy, where)
+        errors += check_proxy_id(proxy, where)
     if errors:
         return errors
 
-    for first in range(len(proxy_ids)):
-        for second in range(first + 1, len(proxy_ids)):
-            a, b = proxy_ids[first], proxy_ids[second]
-            if check.prefixes_overlap(a["local"], b["local"]) and check.prefixes_overlap(a["remote"], b["remote"]):
-                if _protocols_overlap(a, b):
-                    errors.append(
-                        "%s[%d]: proxy ID %r (%s -> %s) overlaps %s[%d] %r (%s -> %s); a peer cannot tell "
-                        "which one a packet belongs to"
-                        % (path, second, b["name"], b["local"], b["remote"], path, first, a["name"], a["local"], a["remote"])
-                    )
+    for second in range(1, len(proxy_ids)):
+        errors += check_overlaps(proxy_ids[second], "%s[%d]" % (path, second), [
+            (proxy_ids[first], "%s[%d]" % (path, first)) for first in range(second)
+        ])
     return errors
+
+
+def check_proxy_id(proxy, where, require_prefixes=True):
+    """Check one proxy ID: its name, prefixes, address family and protocol.
+
+    Without ``require_prefixes``, a missing local or remote prefix is not an error, for a
+    merge that takes it from the device.
+    """
+    errors = []
+    if not proxy.get("name"):
+        errors.append("%s.name: missing" % where)
+    elif len(proxy["name"]) > PROXY_ID_NAME_MAX:
+        errors.append(
+            "%s.name: %r is %d characters long; a proxy ID name can be at most %d"
+            % (where, proxy["name"], len(proxy["name"]), PROXY_ID_NAME_MAX)
+        )
+    elif not PROXY_ID_NAME.match(proxy["name"]):
+        errors.append(
+            "%s.name: %r is not a valid PAN-OS name; start with a letter or digit and use only letters, digits, "
+            "spaces, '-', '_' and '.'" % (where, proxy["name"])
+        )
+    for side in ("local", "remote"):
+        if proxy.get(side) is not None:
+            errors += check.check_prefix(proxy[side], "%s.%s" % (where, side))
+        elif require_prefixes:
+            errors.append("%s.%s: missing; a proxy ID needs both local and remote prefixes" % (where, side))
+    if not errors and proxy.get("local") is not None and proxy.get("remote") is not None:
+        errors += _check_family(proxy, where)
+    return errors + _check_proxy_protocol(proxy, where)
+
+
+def check_overlaps(proxy, where, others):
+    """Return an error for each of ``others`` (pairs of proxy ID and option path) that ``proxy`` overlaps."""
+    errors = []
+    for other, other_where in others:
+        if (
+            check.prefixes_overlap(proxy["local"], other["local"])
+            and check.prefixes_overlap(proxy["remote"], other["remote"])
+            and _protocols_overlap(proxy, other)
+        ):
+            errors.append(
+                "%s: proxy ID %r (%s -> %s) overlaps %s %r (%s -> %s); a peer cannot tell which one a packet "
+                "belongs to" % (where, proxy["name"], proxy["local"], proxy["remote"], other_where, other["name"],
+                                other["local"], other["remote"])
+            )
+    return errors
+
+
+def _family(value):
+    text = str(value)
+    if text.startswith("$"):
+        return None
+    return 6 if ":" in text else 4
+
+
+def _check_family(proxy, where):
+    local, remote = _family(proxy["local"]), _family(proxy["remote"])
+    if local is not None and remote is not None and local != remote:
+        return [
+            "%s: local %s is IPv%d but remote %s is IPv%d; a proxy ID covers one address family, so give an "
+            "IPv4 and an IPv6 proxy ID separately" % (where, proxy["local"], local, proxy["remote"], remote)
+        ]
+    return []
 
 
 def _check_proxy_protocol(proxy, where):
