@@ -13,6 +13,7 @@ from ansible_collections.ipsec.panos.plugins.module_utils._resources.crypto impo
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.gateway import IkeGateway
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.interface import TunnelInterface
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.monitor import TunnelMonitorProfile
+from ansible_collections.ipsec.panos.plugins.module_utils._resources.policy import NatExemptRule, SecurityRule
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.proxy_id import ProxyId
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.routing import StaticRoute
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.tunnel import IpsecTunnel
