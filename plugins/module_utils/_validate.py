@@ -129,3 +129,15 @@ def prefixes_overlap(left, right):
     if first.version != second.version:
         return False
     return first.first <= second.last and second.first <= first.last
+
+
+def canonical_interface_address(value):
+    """Return an interface address in one spelling: with a prefix length, IPv6 compressed in lower case."""
+    text = str(value).strip()
+    if text.startswith("$") or not HAS_NETADDR:
+        return text
+    try:
+        network = netaddr.IPNetwork(text)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return text
+    return "%s/%d" % (network.ip, network.prefixlen)

@@ -206,12 +206,23 @@ def _complete(desired):
 
 
 def _check_peer(item, path):
-    peer_type = item.get("peer_type", "ip")
+    peer_type = item.get("peer_type")
     peer = item.get("peer_address")
     if peer is None:
         return []
+    if peer_type is None:
+        # A merged task may leave peer_type to the device; the object as written is checked again.
+        as_ip = check.check_ip(peer, "%s.peer_address" % path)
+        if not as_ip or str(peer).startswith("$"):
+            return as_ip
+        if not check.check_fqdn(peer, path):
+            return []
+        return ["%s.peer_address: %r is neither an IP address nor a host name" % (path, peer)]
     if peer_type == "ip":
-        return check.check_ip(peer, "%s.peer_address" % path)
+        errors = check.check_ip(peer, "%s.peer_address" % path)
+        if errors and not check.check_fqdn(peer, path):
+            errors = ["%s; for a host name set peer_type to fqdn" % errors[0]]
+        return errors
     if peer_type == "fqdn":
         return check.check_fqdn(peer, "%s.peer_address" % path)
     return ["%s.peer_address: must be empty when peer_type is dynamic" % path]

@@ -13,6 +13,15 @@ from ansible_collections.ipsec.panos.plugins.module_utils._resource import Entry
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.common import TUNNEL_NAME, check_length
 
 
+class InterfaceAddresses(EntryNames):
+    """Interface addresses, compared as a set in one spelling, so 169.254.9.1 equals 169.254.9.1/32."""
+
+    def canonical(self, value):
+        if not value:
+            return None
+        return sorted(check.canonical_interface_address(address) for address in value)
+
+
 class Ipv6Addresses(EntryNames):
     """The ``ipv6/address`` entries of an interface, each configured on the interface.
 
@@ -35,7 +44,7 @@ class TunnelInterface(EntryResource):
     container = "network/interface/tunnel/units"
     name_max = 12
     fields = (
-        EntryNames("ip", "ip"),
+        InterfaceAddresses("ip", "ip"),
         Integer("mtu", "mtu"),
         Text("comment", "comment"),
         Text("management_profile", "interface-management-profile"),

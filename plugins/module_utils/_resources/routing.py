@@ -62,6 +62,11 @@ class StaticRoute(EntryResource):
         errors = []
         if item.get("destination") is not None:
             errors += check.check_prefix(item["destination"], "%s.destination" % path)
+            if ":" in str(item["destination"]):
+                errors.append(
+                    "%s.destination: %s is an IPv6 prefix; this module manages the IPv4 routing table"
+                    % (path, item["destination"])
+                )
         nexthop_type = item.get("nexthop_type")
         if nexthop_type == "ip-address":
             if item.get("nexthop") is None:

@@ -271,3 +271,36 @@ def test_xpath_quoting_forms():
     assert xml.quote_xpath_literal("plain") == "'plain'"
     assert xml.quote_xpath_literal("it's") == '"it\'s"'
     assert xml.quote_xpath_literal("a'b\"c") == "concat('a', \"'\", 'b\"c')"
+
+
+@pytest.mark.parametrize("peer, accepted", [("VPN.example.net", True), ("192.0.2.1", True), ("bad name!", False)])
+def test_peer_without_type_checked_later(peer, accepted):
+    result = None
+    try:
+        engine.validate_config(resources.IkeGateway(), [{"name": "g", "peer_address": peer}], "merged")
+    except engine.ValidationError as error:
+        result = str(error)
+    assert (result is None) is accepted
+
+
+def test_fqdn_peer_on_ip_gateway_gets_hint():
+    with pytest.raises(engine.ValidationError) as error:
+        engine.validate_config(resources.IkeGateway(), [{"name": "g", "peer_type": "ip", "peer_address": "vpn.example.net"}], "merged")
+    assert "set peer_type to fqdn" in str(error.value)
+
+
+def test_ipv6_route_rejected():
+    with pytest.raises(engine.ValidationError) as error:
+        engine.validate_config(resources.StaticRoute(), [{"name": "r", "destination": "2001:db8::/32", "interface": "tunnel.1"}], "merged")
+    assert "config[0].destination" in str(error.value)
+    assert "IPv4" in str(error.value)
+
+
+def test_interface_addresses_compare_as_set():
+    interface = resources.TunnelInterface()
+    assert interface.canonical({"name": "tunnel.1", "ip": ["169.254.9.1"]}, CONTEXT) == interface.canonical(
+        {"name": "tunnel.1", "ip": ["169.254.9.1/32"]}, CONTEXT
+    )
+    assert interface.canonical({"name": "tunnel.1", "ip": ["2001:DB8:0::1/64", "10.0.0.1/30"]}, CONTEXT) == interface.canonical(
+        {"name": "tunnel.1", "ip": ["10.0.0.1/30", "2001:db8::1/64"]}, CONTEXT
+    )
