@@ -284,6 +284,7 @@ def plan_changes(resource, want, have, state, scope, context, prefix="config"):
         for error in resource.validate_item(_applicable_only(resource, desired, context), path):
             if error not in errors:
                 errors.append(error)
+        plan.warnings.extend(resource.advise(desired, path))
         plan.write_ops.extend(resource.write_ops(name, desired, existing, scope, context))
         plan.written[name] = desired
         plan.before[name] = resource.display(existing.item, context) if existing else None

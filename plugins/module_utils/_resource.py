@@ -199,6 +199,10 @@ class EntryResource:
     def check_deletable(self, name, path):
         return []
 
+    def advise(self, desired, path):
+        """Return warnings about a valid but risky object, such as a dynamic peer without passive mode."""
+        return []
+
     # -- writing ------------------------------------------------------------
 
     def render_entry(self, desired, existing, context):

@@ -163,6 +163,14 @@ class IkeGateway(EntryResource):
         kind = item.get("authentication_type") or (PSK if item.get("pre_shared_key") is not None else None)
         return errors + _check_authentication(item, kind, path)
 
+    def advise(self, desired, path):
+        if desired.get("peer_type") == "dynamic" and not desired.get("passive_mode"):
+            return [
+                "%s: IKE gateway %r has a dynamic peer but passive_mode is off; a gateway that accepts "
+                "peers from any address should only respond, so set passive_mode to true" % (path, desired["name"])
+            ]
+        return []
+
     def validate_complete(self, desired, path, existing):
         errors = []
         action = "is new" if existing is None else "would be incomplete"

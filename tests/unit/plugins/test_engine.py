@@ -304,3 +304,13 @@ def test_interface_addresses_compare_as_set():
     assert interface.canonical({"name": "tunnel.1", "ip": ["2001:DB8:0::1/64", "10.0.0.1/30"]}, CONTEXT) == interface.canonical(
         {"name": "tunnel.1", "ip": ["10.0.0.1/30", "2001:db8::1/64"]}, CONTEXT
     )
+
+
+def test_dynamic_peer_without_passive_warns():
+    dynamic = dict(GATEWAY, peer_type="dynamic")
+    del dynamic["peer_address"]
+    plan = engine.plan_changes(resources.IkeGateway(), [dynamic], {}, "merged", SCOPE, CONTEXT)
+    assert any("passive_mode" in warning for warning in plan.warnings)
+    passive = dict(dynamic, passive_mode=True)
+    plan = engine.plan_changes(resources.IkeGateway(), [passive], {}, "merged", SCOPE, CONTEXT)
+    assert not any("passive_mode" in warning for warning in plan.warnings)

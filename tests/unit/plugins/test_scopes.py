@@ -79,3 +79,15 @@ def test_malformed_variable_rejected():
     with pytest.raises(engine.ValidationError) as error:
         engine.validate_config(resources.IkeGateway(), [bad], "merged", scope)
     assert "not a valid template variable" in str(error.value)
+
+
+def test_stack_override_written_at_stack_only():
+    scope = engine.Scope(template_stack="site-a")
+    gateway = dict(VARIABLE_GATEWAY, peer_address="198.51.100.7", local_ip="203.0.113.5/24")
+    plan = engine.plan_changes(resources.IkeGateway(), [gateway], {}, "merged", scope, CONTEXT)
+    xpaths = [op.xpath for op in plan.write_ops]
+    assert xpaths == [
+        "/config/devices/entry[@name='localhost.localdomain']/template-stack/entry[@name='site-a']"
+        "/config/devices/entry[@name='localhost.localdomain']/network/ike/gateway/entry[@name='gw-hub']"
+    ]
+    assert all("/template/" not in xpath for xpath in xpaths)
