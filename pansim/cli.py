@@ -23,7 +23,7 @@ SPEC_KEYS = {
     "username", "password", "interface", "commit_seconds", "kind", "managed",
 }
 FILE_KEYS = (SPEC_KEYS - {"username", "password", "interface"}) | {"admins", "interfaces"}
-INTERFACE_KEYS = {"name", "ip", "zone", "virtual_router"}
+INTERFACE_KEYS = {"name", "ip", "zone", "virtual_router", "gateway"}
 # In --device, "managed=fw1+fw2" lists several firewalls; the key may also repeat.
 MANAGED_SEPARATOR = "+"
 
@@ -137,6 +137,7 @@ def _file_interfaces(entries, device):
                 str(entry["ip"]) if entry.get("ip") else None,
                 str(entry.get("zone") or "untrust"),
                 str(entry.get("virtual_router") or "default"),
+                str(entry["gateway"]) if entry.get("gateway") else None,
             )
         )
     return interfaces

@@ -14,12 +14,17 @@ DEFAULT_VSYS = "vsys1"
 
 @dataclass
 class InterfaceSpec:
-    """An outside interface: name, ``ADDR/LEN`` (or None), zone and virtual router."""
+    """An outside interface: name, ``ADDR/LEN`` (or None), zone, virtual router and next-hop gateway.
+
+    With a gateway, the virtual router gets a default route through the interface, as an
+    Internet-facing firewall has, so the peers of its IKE gateways are reachable.
+    """
 
     name: str
     ip: str = None
     zone: str = "untrust"
     virtual_router: str = "default"
+    gateway: str = None
 
 
 class ConfigFileError(ValueError):
@@ -217,6 +222,14 @@ def add_interface(root, spec):
 
     router = _path(network, "virtual-router", ("entry", spec.virtual_router), "interface")
     _add_member(router, spec.name)
+    if spec.gateway:
+        routes = _path(network, "virtual-router", ("entry", spec.virtual_router), "routing-table", "ip", "static-route")
+        if routes.find_entry("entry", "default-route") is None:
+            route = Node("entry", {"name": "default-route"})
+            route.append(leaf("destination", "0.0.0.0/0"))
+            route.append(leaf("interface", spec.name))
+            route.append(element("nexthop", leaf("ip-address", spec.gateway)))
+            routes.append(route)
 
     vsys = _path(device, "vsys", ("entry", DEFAULT_VSYS))
     zone_members = _path(vsys, "zone", ("entry", spec.zone), "network", "layer3")

@@ -37,19 +37,19 @@ devices:
     port: 18443
 $hub_config
     admins: {admin: "$password"}
-    interfaces: [{name: ethernet1/1, ip: 198.51.100.1/24, zone: untrust, virtual_router: default}]
+    interfaces: [{name: ethernet1/1, ip: 198.51.100.1/24, zone: untrust, virtual_router: default, gateway: 198.51.100.254}]
   - name: branch1
     port: 18444
     admins: {admin: "$password"}
-    interfaces: [{name: ethernet1/1, ip: 203.0.113.11/24, zone: untrust, virtual_router: default}]
+    interfaces: [{name: ethernet1/1, ip: 203.0.113.11/24, zone: untrust, virtual_router: default, gateway: 203.0.113.254}]
   - name: branch2
     port: 18445
     admins: {admin: "$password"}
-    interfaces: [{name: ethernet1/1, ip: 203.0.113.12/24, zone: untrust, virtual_router: default}]
+    interfaces: [{name: ethernet1/1, ip: 203.0.113.12/24, zone: untrust, virtual_router: default, gateway: 203.0.113.254}]
   - name: branch3
     port: 18446
     admins: {admin: "$password"}
-    interfaces: [{name: ethernet1/1, ip: 203.0.113.13/24, zone: untrust, virtual_router: default}]
+    interfaces: [{name: ethernet1/1, ip: 203.0.113.13/24, zone: untrust, virtual_router: default, gateway: 203.0.113.254}]
 YAML
 
 "$python" -m pansim --tls-dir "$workdir/tls" --devices "$workdir/devices.yml" \

@@ -141,3 +141,13 @@ def canonical_interface_address(value):
     except (netaddr.AddrFormatError, ValueError, TypeError):
         return text
     return "%s/%d" % (network.ip, network.prefixlen)
+
+
+def prefix_contains(prefix, address):
+    """Tell whether ``address`` falls inside ``prefix`` (an interface address counts as its subnet)."""
+    if not HAS_NETADDR:
+        return True
+    try:
+        return netaddr.IPAddress(str(address)) in netaddr.IPNetwork(str(prefix)).cidr
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return False

@@ -36,6 +36,13 @@ DEMO_SITES = {
 }
 
 
+def _last_host(interface_address):
+    """The last host of an interface's subnet, used as the simulated ISP gateway."""
+    import ipaddress
+
+    return str(list(ipaddress.ip_interface(interface_address).network.hosts())[-1])
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -65,7 +72,15 @@ class Pansim:
                 "commit_seconds": 0.2,
             }
             if device.get("ip"):
-                entry["interfaces"] = [{"name": "ethernet1/1", "ip": device["ip"], "zone": "untrust", "virtual_router": "default"}]
+                entry["interfaces"] = [
+                    {
+                        "name": "ethernet1/1",
+                        "ip": device["ip"],
+                        "zone": "untrust",
+                        "virtual_router": "default",
+                        "gateway": device.get("gateway") or _last_host(device["ip"]),
+                    }
+                ]
             for key in ("config", "kind", "managed", "serial", "sw_version"):
                 if device.get(key):
                     entry[key] = device[key]

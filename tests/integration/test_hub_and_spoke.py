@@ -33,6 +33,7 @@ def test_first_run_builds_every_device(converged):
     for host in HOSTS:
         assert recap[host]["failed"] == 0
         assert recap[host]["changed"] > 0
+    assert "[WARNING]" not in first.output
 
 
 def test_second_run_changes_nothing(converged):

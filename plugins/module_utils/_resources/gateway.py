@@ -11,6 +11,7 @@ from ansible_collections.ipsec.panos.plugins.module_utils import _validate as ch
 from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import Group, Integer, Secret, Text, Variant, YesNo
 from ansible_collections.ipsec.panos.plugins.module_utils._resource import EntryResource
+from ansible_collections.ipsec.panos.plugins.module_utils._resources import reachability
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.common import check_length
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.crypto import GCM_CIPHERS
 
@@ -113,7 +114,16 @@ class IkeGateway(EntryResource):
         return "%s/network/ike/crypto-profiles/ike-crypto-profiles" % scope.root("device")
 
     def read_xpaths(self, scope):
-        return [self.container_xpath(scope), self.profiles_container(scope)]
+        root = "%s/network" % scope.device_root
+        return [
+            self.container_xpath(scope),
+            self.profiles_container(scope),
+            # The local interfaces and routers, read only to warn about a gateway that
+            # cannot reach its peer. Loopback, VLAN and tunnel interfaces are not read.
+            root + "/interface/ethernet",
+            root + "/interface/aggregate-ethernet",
+            root + "/virtual-router",
+        ]
 
     def parse_read(self, result, scope, context):
         have = super().parse_read(result, scope, context)
@@ -122,6 +132,7 @@ class IkeGateway(EntryResource):
         if profiles is not None:
             for entry in profiles.findall("entry"):
                 self.profile_ciphers[entry.get("name")] = xml.members_of(entry, "encryption") or []
+        self.reachability = reachability.Reachability.from_result(result, self.find_container)
         return have
 
     # -- desired state -------------------------------------------------------
@@ -164,12 +175,16 @@ class IkeGateway(EntryResource):
         return errors + _check_authentication(item, kind, path)
 
     def advise(self, desired, path):
+        advice = []
         if desired.get("peer_type") == "dynamic" and not desired.get("passive_mode"):
-            return [
+            advice.append(
                 "%s: IKE gateway %r has a dynamic peer but passive_mode is off; a gateway that accepts "
                 "peers from any address should only respond, so set passive_mode to true" % (path, desired["name"])
-            ]
-        return []
+            )
+        known = getattr(self, "reachability", None)
+        if known is not None:
+            advice.extend(known.advise(desired, path))
+        return advice
 
     def validate_complete(self, desired, path, existing):
         errors = []

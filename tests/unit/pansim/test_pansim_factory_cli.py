@@ -262,3 +262,15 @@ def test_devices_file_with_panorama(tmp_path):
     path.write_text("devices:\n  - {name: pano, port: 0, kind: panorama, managed: fw1}\n")
     with pytest.raises(cli.UsageError):
         cli.load_devices_file(str(path))
+
+
+def test_interface_gateway_adds_default_route():
+    from pansim.factory import InterfaceSpec, add_interface, factory_config
+
+    root = factory_config("fw", "10.2.0", {"admin": "pw"}, [])
+    add_interface(root, InterfaceSpec("ethernet1/2", "192.0.2.10/24", gateway="192.0.2.254"))
+    device = root.find_child("devices").find_entry("entry", "localhost.localdomain")
+    routes = device.find_path("network", "virtual-router")
+    text = to_xml(routes)
+    assert "<destination>0.0.0.0/0</destination>" in text
+    assert "<ip-address>192.0.2.254</ip-address>" in text

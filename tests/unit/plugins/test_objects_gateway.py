@@ -362,8 +362,9 @@ def test_ikev2_gateway_with_gcm_profile_accepted():
 
 def test_gateway_read_includes_profiles_in_one_union():
     xpaths = resources.IkeGateway().read_xpaths(engine.Scope())
-    assert len(xpaths) == 2
     assert xpaths[1].endswith("/network/ike/crypto-profiles/ike-crypto-profiles")
+    assert xpaths[2].endswith("/network/interface/ethernet")
+    assert xpaths[4].endswith("/network/virtual-router")
 
 
 def test_switch_to_ikev1_with_gcm_profile_rejected():

@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Pre-push checks that an IKE gateway's interface can reach its peer.
+
+Phase 1 times out, with nothing more in the logs than "IKE phase-1 negotiation is failed",
+when the local interface has no address, sits in no virtual router, or the router has no
+route to the peer. These checks only warn: the interface may be one this collection does not
+read (loopback, VLAN), or another task may add the missing route.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.ipsec.panos.plugins.module_utils import _validate as check
+from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
+
+
+class Reachability:
+    """Ethernet and aggregate interfaces with their addresses, and each router's members and routes."""
+
+    def __init__(self, addresses, routers):
+        self.addresses = addresses
+        self.routers = routers
+
+    @classmethod
+    def from_result(cls, result, find_container):
+        addresses = {}
+        for tag in ("ethernet", "aggregate-ethernet"):
+            container = find_container(result, tag)
+            if container is None:
+                continue
+            for entry in container.findall("entry"):
+                addresses[entry.get("name")] = _layer3_addresses(entry)
+                for unit in entry.findall("layer3/units/entry"):
+                    addresses[unit.get("name")] = _layer3_addresses(unit)
+        routers = {}
+        container = find_container(result, "virtual-router")
+        if container is not None:
+            for entry in container.findall("entry"):
+                routes = [route.findtext("destination") for route in entry.findall("routing-table/ip/static-route/entry")]
+                routers[entry.get("name")] = {
+                    "interfaces": xml.members_of(entry, "interface") or [],
+                    "routes": [route.strip() for route in routes if route],
+                }
+        return cls(addresses, routers)
+
+    def router_of(self, interface):
+        for name, router in self.routers.items():
+            if interface in router["interfaces"]:
+                return name
+        return None
+
+    def advise(self, desired, path):
+        interface = desired.get("interface")
+        if not interface or str(interface).startswith("$"):
+            return []
+        where = "%s.interface" % path
+        if interface not in self.addresses:
+            if interface.startswith(("ethernet", "ae")):
+                return ["%s: %s does not exist on the device; IKE cannot start until it does" % (where, interface)]
+            return []
+        if self.addresses[interface] is None:
+            # A DHCP client interface usually learns its default route from the same server.
+            return []
+        if self.addresses[interface] == []:
+            return ["%s: %s has no IP address, so IKE has nothing to send from" % (where, interface)]
+        router = self.router_of(interface)
+        if router is None:
+            return ["%s: %s is in no virtual router, so the peer cannot be reached" % (where, interface)]
+        peer = desired.get("peer_address")
+        if desired.get("peer_type", "ip") != "ip" or not peer or str(peer).startswith("$") or check.check_ip(peer, path):
+            return []
+        if not self._routed(router, peer):
+            return [
+                "%s.peer_address: virtual router %r has no route to %s (no matching static route, no default route "
+                "and no connected subnet); phase 1 will time out" % (path, router, peer)
+            ]
+        return []
+
+    def _routed(self, router, peer):
+        prefixes = list(self.routers[router]["routes"])
+        for interface in self.routers[router]["interfaces"]:
+            prefixes.extend(address for address in self.addresses.get(interface) or [] if "/" in address)
+        for prefix in prefixes:
+            if prefix.startswith("$"):
+                return True
+            if check.prefix_contains(prefix, peer):
+                return True
+        return False
+
+
+def _layer3_addresses(entry):
+    """The layer 3 addresses of an interface: [] when it has none, None when it gets one by DHCP."""
+    if entry.find("layer3/dhcp-client") is not None:
+        return None
+    return [address.get("name") for address in entry.findall("layer3/ip/entry") if address.get("name")]
