@@ -143,34 +143,13 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ipsec.panos.plugins.module_utils._argspec import IKE_CRYPTO_PROFILE_OPTIONS as CONFIG_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils._engine import (
     COMMON_REQUIRED_IF,
     COMMON_RESOURCE_OPTIONS,
     run_resource_module,
 )
 from ansible_collections.ipsec.panos.plugins.module_utils._resources import IkeCryptoProfile
-
-CONFIG_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    encryption=dict(
-        type="list",
-        elements="str",
-        choices=["aes-128-cbc", "aes-192-cbc", "aes-256-cbc", "aes-128-gcm", "aes-256-gcm", "3des", "des"],
-    ),
-    hash=dict(
-        type="list",
-        elements="str",
-        choices=["non-auth", "md5", "sha1", "sha256", "sha384", "sha512"],
-        aliases=["authentication"],
-    ),
-    dh_group=dict(
-        type="list",
-        elements="str",
-        choices=["group1", "group2", "group5", "group14", "group15", "group16", "group19", "group20", "group21"],
-    ),
-    lifetime=dict(type="str"),
-    authentication_multiple=dict(type="int"),
-)
 
 
 def main():

@@ -296,66 +296,13 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ipsec.panos.plugins.module_utils._argspec import IKE_GATEWAY_OPTIONS as CONFIG_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils._engine import (
     COMMON_REQUIRED_IF,
     COMMON_RESOURCE_OPTIONS,
     run_resource_module,
 )
 from ansible_collections.ipsec.panos.plugins.module_utils._resources import IkeGateway
-
-ID_TYPES = ["ipaddr", "fqdn", "ufqdn", "keyid", "dn"]
-
-CONFIG_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    version=dict(type="str", choices=["ikev1", "ikev2", "ikev2-preferred"]),
-    interface=dict(type="str"),
-    local_ip=dict(type="str"),
-    local_ip_type=dict(type="str", choices=["ip", "floating-ip"]),
-    peer_type=dict(type="str", choices=["ip", "fqdn", "dynamic"]),
-    peer_address=dict(type="str"),
-    authentication_type=dict(type="str", choices=["pre-shared-key", "certificate"]),
-    pre_shared_key=dict(type="str", no_log=True),
-    certificate=dict(
-        type="dict",
-        options=dict(
-            local_certificate=dict(type="str"),
-            certificate_profile=dict(type="str"),
-            hash_and_url=dict(type="bool"),
-            base_url=dict(type="str"),
-            use_management_as_source=dict(type="bool"),
-            allow_id_payload_mismatch=dict(type="bool"),
-            strict_validation_revocation=dict(type="bool"),
-        ),
-    ),
-    local_id=dict(
-        type="dict",
-        options=dict(type=dict(type="str", choices=ID_TYPES, required=True), id=dict(type="str", required=True)),
-    ),
-    peer_id=dict(
-        type="dict",
-        options=dict(
-            type=dict(type="str", choices=ID_TYPES, required=True),
-            id=dict(type="str", required=True),
-            matching=dict(type="str", choices=["exact", "wildcard"]),
-        ),
-    ),
-    ike_crypto_profile=dict(type="str"),
-    exchange_mode=dict(type="str", choices=["auto", "main", "aggressive"]),
-    dpd=dict(type="bool"),
-    dpd_interval=dict(type="int"),
-    dpd_retry=dict(type="int"),
-    liveness_check=dict(type="bool"),
-    liveness_interval=dict(type="int"),
-    cookie_validation=dict(type="bool"),
-    passive_mode=dict(type="bool"),
-    nat_traversal=dict(type="bool"),
-    nat_traversal_keepalive=dict(type="int"),
-    nat_traversal_udp_checksum=dict(type="bool"),
-    fragmentation=dict(type="bool"),
-    enable_ipv6=dict(type="bool"),
-    disabled=dict(type="bool"),
-    comment=dict(type="str"),
-)
 
 
 def main():

@@ -143,29 +143,13 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ipsec.panos.plugins.module_utils._argspec import IPSEC_CRYPTO_PROFILE_OPTIONS as CONFIG_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils._engine import (
     COMMON_REQUIRED_IF,
     COMMON_RESOURCE_OPTIONS,
     run_resource_module,
 )
 from ansible_collections.ipsec.panos.plugins.module_utils._resources import IpsecCryptoProfile
-
-CONFIG_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    esp_encryption=dict(
-        type="list",
-        elements="str",
-        choices=["aes-128-cbc", "aes-192-cbc", "aes-256-cbc", "aes-128-ccm", "aes-128-gcm", "aes-256-gcm", "3des", "des", "null"],
-    ),
-    esp_authentication=dict(type="list", elements="str", choices=["none", "md5", "sha1", "sha256", "sha384", "sha512"]),
-    ah_authentication=dict(type="list", elements="str", choices=["md5", "sha1", "sha256", "sha384", "sha512"]),
-    dh_group=dict(
-        type="str",
-        choices=["no-pfs", "group1", "group2", "group5", "group14", "group15", "group16", "group19", "group20", "group21"],
-    ),
-    lifetime=dict(type="str"),
-    lifesize=dict(type="str"),
-)
 
 
 def main():

@@ -196,44 +196,13 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ipsec.panos.plugins.module_utils._argspec import IPSEC_TUNNEL_OPTIONS as CONFIG_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils._engine import (
     COMMON_REQUIRED_IF,
     COMMON_RESOURCE_OPTIONS,
     run_resource_module,
 )
 from ansible_collections.ipsec.panos.plugins.module_utils._resources import IpsecTunnel
-
-PROXY_ID_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    local=dict(type="str", required=True),
-    remote=dict(type="str", required=True),
-    protocol=dict(type="str", choices=["any", "number", "tcp", "udp"]),
-    protocol_number=dict(type="int"),
-    local_port=dict(type="int"),
-    remote_port=dict(type="int"),
-)
-
-CONFIG_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    tunnel_interface=dict(type="str"),
-    ike_gateway=dict(type="str"),
-    ipsec_crypto_profile=dict(type="str"),
-    proxy_ids=dict(type="list", elements="dict", options=PROXY_ID_OPTIONS),
-    anti_replay=dict(type="bool"),
-    anti_replay_window=dict(type="int", choices=[64, 128, 256, 512, 1024, 2048, 4096]),
-    copy_tos=dict(type="bool"),
-    tunnel_monitor=dict(
-        type="dict",
-        options=dict(
-            enable=dict(type="bool"),
-            destination_ip=dict(type="str"),
-            proxy_id=dict(type="str"),
-            profile=dict(type="str"),
-        ),
-    ),
-    disabled=dict(type="bool"),
-    comment=dict(type="str"),
-)
 
 
 def main():

@@ -178,42 +178,13 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ipsec.panos.plugins.module_utils._argspec import STATIC_ROUTE_OPTIONS as CONFIG_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils._engine import (
     COMMON_REQUIRED_IF,
     COMMON_RESOURCE_OPTIONS,
     run_resource_module,
 )
 from ansible_collections.ipsec.panos.plugins.module_utils._resources import StaticRoute
-
-CONFIG_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    destination=dict(type="str"),
-    interface=dict(type="str"),
-    nexthop_type=dict(type="str", choices=["none", "ip-address", "next-vr", "fqdn", "discard"]),
-    nexthop=dict(type="str"),
-    metric=dict(type="int"),
-    admin_distance=dict(type="int"),
-    path_monitor=dict(
-        type="dict",
-        options=dict(
-            enable=dict(type="bool"),
-            failure_condition=dict(type="str", choices=["any", "all"]),
-            hold_time=dict(type="int"),
-            destinations=dict(
-                type="list",
-                elements="dict",
-                options=dict(
-                    name=dict(type="str", required=True),
-                    enable=dict(type="bool"),
-                    source=dict(type="str"),
-                    destination=dict(type="str"),
-                    interval=dict(type="int"),
-                    count=dict(type="int"),
-                ),
-            ),
-        ),
-    ),
-)
 
 
 def main():

@@ -126,27 +126,13 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ipsec.panos.plugins.module_utils._argspec import TUNNEL_INTERFACE_OPTIONS as CONFIG_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils._engine import (
     COMMON_REQUIRED_IF,
     COMMON_RESOURCE_OPTIONS,
     run_resource_module,
 )
 from ansible_collections.ipsec.panos.plugins.module_utils._resources import TunnelInterface
-
-CONFIG_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    ip=dict(type="list", elements="str"),
-    mtu=dict(type="int"),
-    comment=dict(type="str"),
-    management_profile=dict(type="str"),
-    netflow_profile=dict(type="str"),
-    ipv6=dict(
-        type="dict",
-        options=dict(enable=dict(type="bool"), addresses=dict(type="list", elements="str")),
-    ),
-    zone=dict(type="str"),
-    virtual_router=dict(type="str"),
-)
 
 
 def main():

@@ -98,19 +98,13 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ipsec.panos.plugins.module_utils._argspec import TUNNEL_MONITOR_PROFILE_OPTIONS as CONFIG_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils._engine import (
     COMMON_REQUIRED_IF,
     COMMON_RESOURCE_OPTIONS,
     run_resource_module,
 )
 from ansible_collections.ipsec.panos.plugins.module_utils._resources import TunnelMonitorProfile
-
-CONFIG_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    action=dict(type="str", choices=["wait-recover", "fail-over"]),
-    interval=dict(type="int"),
-    threshold=dict(type="int"),
-)
 
 
 def main():

@@ -122,6 +122,7 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ipsec.panos.plugins.module_utils._argspec import ZONE_OPTIONS as CONFIG_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils._engine import (
     COMMON_REQUIRED_IF,
     COMMON_RESOURCE_OPTIONS,
@@ -129,14 +130,6 @@ from ansible_collections.ipsec.panos.plugins.module_utils._engine import (
 )
 from ansible_collections.ipsec.panos.plugins.module_utils._resources import Zone
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.zone import member_removal_task
-
-CONFIG_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    interfaces=dict(type="list", elements="str"),
-    zone_protection_profile=dict(type="str"),
-    log_setting=dict(type="str"),
-    enable_user_identification=dict(type="bool"),
-)
 
 
 def main():
