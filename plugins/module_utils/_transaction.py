@@ -52,11 +52,14 @@ class Section:
 
 
 def build_sections(config, state):
-    """Turn the module's ``config`` dict into sections; a key left out is not touched."""
+    """Turn the module's ``config`` dict into sections.
+
+    A key left out is not touched, except that gathered and parsed read every type.
+    """
     sections = []
     for key, name in available_sections():
         items = (config or {}).get(key)
-        if items is None and state != "gathered":
+        if items is None and state not in ("gathered", "parsed"):
             continue
         sections.append(Section(key, references.resource_named(name), engine.remove_none(items or [])))
     return sections
@@ -82,8 +85,41 @@ def _validate(sections, state, scope):
             engine.validate_config(section.resource, section.want, state, scope, section.prefix)
         except engine.ValidationError as error:
             errors.extend(error.errors)
+    errors.extend(_zone_member_conflicts(sections, state))
     if errors:
         raise engine.ValidationError(errors)
+
+
+def _zone_member_conflicts(sections, state):
+    """Return errors where ``zones`` and ``tunnel_interfaces`` disagree about a zone's members.
+
+    Each section would undo the other's change, so the task would report a change on every
+    run, or leave an interface in two zones, which PAN-OS rejects at commit.
+    """
+    by_key = {section.key: section for section in sections}
+    zones = by_key.get("zones")
+    interfaces = by_key.get("tunnel_interfaces")
+    if state == "deleted" or zones is None or interfaces is None:
+        return []
+
+    errors = []
+    for zone_index, zone in enumerate(zones.want):
+        members = zone.get("interfaces") or []
+        where = "%s[%d].interfaces" % (zones.prefix, zone_index)
+        for index, interface in enumerate(interfaces.want):
+            name = interface.get("name")
+            target = interface.get("zone")
+            if target is not None and target != zone.get("name") and name in members:
+                errors.append(
+                    "%s: lists %r, which %s[%d].zone puts in zone %r. An interface can be in only one zone"
+                    % (where, name, interfaces.prefix, index, target)
+                )
+            elif target == zone.get("name") and name not in members and state in ("replaced", "overridden"):
+                errors.append(
+                    "%s: must list %r, because %s[%d].zone puts it in zone %r and state=%s leaves the zone "
+                    "with only the interfaces listed here" % (where, name, interfaces.prefix, index, target, state)
+                )
+    return errors
 
 
 def _reads(sections, state, scope):
