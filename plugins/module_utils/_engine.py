@@ -61,7 +61,7 @@ class ValidationError(ValueError):
 
 
 class Scope:
-    """Where the objects live: a firewall, or a Panorama template or template stack, and one vsys."""
+    """The location of the objects: a firewall, or a Panorama template or template stack, and one vsys."""
 
     def __init__(self, vsys="vsys1", virtual_router="default", template=None, template_stack=None):
         self.vsys = vsys
@@ -88,7 +88,7 @@ class Scope:
 
     @property
     def device_root(self):
-        """The ``devices/entry`` that holds ``network`` and ``vsys``: the firewall's, or the template's copy."""
+        """The ``devices/entry`` that contains ``network`` and ``vsys``, on the firewall or in the template."""
         if self.template:
             return "%s/template/%s/config/devices/entry[@name='localhost.localdomain']" % (
                 xml.DEVICE_ROOT,

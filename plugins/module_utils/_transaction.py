@@ -33,7 +33,7 @@ SECTIONS = (
 
 
 def available_sections():
-    """The sections whose resource this collection has, in write order."""
+    """Return the sections whose resource this collection has, in write order."""
     return [(key, name) for key, name in SECTIONS if references.resource_named(name) is not None]
 
 
@@ -123,7 +123,7 @@ def _zone_member_conflicts(sections, state):
 
 
 def _reads(sections, state, scope):
-    """Every xpath the transaction needs, for one union get."""
+    """Collect every xpath the transaction needs, for one union get."""
     reads = []
     present = {section.type_name for section in sections}
     related = {}
@@ -207,7 +207,7 @@ def execute_transaction(module, config):
 
 
 def combine(sections):
-    """One plan for the whole request: deletes in reverse dependency order, then writes in order."""
+    """Merge the sections into one plan, with deletes in reverse dependency order and then writes in order."""
     combined = engine.Plan()
     for section in reversed(sections):
         combined.delete_ops.extend(section.plan.delete_ops)

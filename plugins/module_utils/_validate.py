@@ -59,7 +59,7 @@ def _require_netaddr():
 
 
 def check_ip(value, path):
-    """An address without a prefix length, such as a peer address."""
+    """Check an address without a prefix length, such as a peer address."""
     variable = _variable_errors(value, path)
     if variable is not None:
         return variable
@@ -72,7 +72,7 @@ def check_ip(value, path):
 
 
 def check_interface_address(value, path):
-    """An interface address, with or without a prefix length (198.51.100.1/24)."""
+    """Check an interface address, with or without a prefix length (198.51.100.1/24)."""
     variable = _variable_errors(value, path)
     if variable is not None:
         return variable
@@ -85,7 +85,7 @@ def check_interface_address(value, path):
 
 
 def check_prefix(value, path):
-    """A network prefix with no host bits set; a bare address means a host prefix."""
+    """Check a network prefix. Host bits must be clear, and a bare address means a host prefix."""
     variable = _variable_errors(value, path)
     if variable is not None:
         return variable

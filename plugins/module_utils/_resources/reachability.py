@@ -91,7 +91,7 @@ class Reachability:
 
 
 def _layer3_addresses(entry):
-    """The layer 3 addresses of an interface: [] when it has none, None when it gets one by DHCP."""
+    """Return the layer 3 addresses of an interface, [] when it has none and None when DHCP assigns one."""
     if entry.find("layer3/dhcp-client") is not None:
         return None
     return [address.get("name") for address in entry.findall("layer3/ip/entry") if address.get("name")]
