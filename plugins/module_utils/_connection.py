@@ -247,7 +247,15 @@ class Device:
             device.ssl_context = context
         self.firewall = device
 
-        self._call(device.refresh_system_info)
+        try:
+            self._call(device.refresh_system_info)
+        except KeyError as error:
+            # pan-os-python's Firewall reads firewall-only fields, which a Panorama lacks.
+            raise ConnectionSettingsError(
+                "the device at %s did not answer like a firewall (no %s in its system info); if it is a "
+                "Panorama, set template or template_stack, or provider.serial to reach a managed firewall"
+                % (provider["host"], error)
+            ) from None
         return self
 
     @property

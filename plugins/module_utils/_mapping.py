@@ -92,6 +92,15 @@ class Text(Field):
     def parse(self, entry):
         return xml.text_of(entry, self.path)
 
+    def canonical(self, value):
+        # PAN-OS stores no element for an empty string, so "" and absent are the same.
+        return None if value == "" else value
+
+    def render_from(self, entry, item):
+        if item.get(self.option) == "":
+            return
+        super().render_from(entry, item)
+
     def render(self, entry, value):
         xml.ensure_path(entry, self.path).text = str(value)
 

@@ -17,7 +17,8 @@ description:
   - When there is nothing to commit, the task reports no change.
   - With O(template) or O(template_stack), O(provider.host) is a Panorama. The task commits
     Panorama's candidate configuration, then pushes the template or stack to the firewalls it
-    is assigned to and waits for every firewall's result.
+    is assigned to and waits for every firewall's result. When there was nothing to commit, it
+    pushes only with O(force=true).
 author:
   - ipsec.panos maintainers (@ipsec-panos)
 extends_documentation_fragment:
@@ -167,7 +168,8 @@ def run(module):
     else:
         result.update(changed=True, job=job)
 
-    if push_to:
+    # Push only what this commit changed, or on force, so a rerun reports no change.
+    if push_to and (job is not None or params["force"]):
         push = build_push_command(params["template"], params["template_stack"])
         pushed = commit_and_wait(device, push, params["timeout"], params["poll_interval"], action="all")
         if pushed is not None:

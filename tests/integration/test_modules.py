@@ -27,7 +27,7 @@ def test_commit_failure_reports_device_lines(demo_devices, inventory):
 
     assert run.returncode != 0
     assert "commit job" in run.stdout
-    assert "gw-test" in run.stdout
+    assert "tunnel.55" in run.stdout
     assert "commit failed" in run.stdout
     assert demo_devices.running("branch1") == running_before
     assert "commit-failure-key" not in run.output

@@ -188,6 +188,9 @@ class IkeGateway(EntryResource):
 
     def validate_complete(self, desired, path, existing):
         errors = []
+        known = getattr(self, "reachability", None)
+        if known is not None:
+            errors.extend(known.errors(desired, path))
         action = "is new" if existing is None else "would be incomplete"
         required = ["interface", "ike_crypto_profile"] + (["pre_shared_key"] if _uses_psk(desired) else [])
         for option in required:

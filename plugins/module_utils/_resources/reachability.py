@@ -19,17 +19,21 @@ from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
 class Reachability:
     """Ethernet and aggregate interfaces with their addresses, and each router's members and routes."""
 
-    def __init__(self, addresses, routers):
+    def __init__(self, addresses, routers, complete=True):
         self.addresses = addresses
         self.routers = routers
+        # False when the read returned no interface container at all, so nothing is known.
+        self.complete = complete
 
     @classmethod
     def from_result(cls, result, find_container):
         addresses = {}
+        found = False
         for tag in ("ethernet", "aggregate-ethernet"):
             container = find_container(result, tag)
             if container is None:
                 continue
+            found = True
             for entry in container.findall("entry"):
                 addresses[entry.get("name")] = _layer3_addresses(entry)
                 for unit in entry.findall("layer3/units/entry"):
@@ -43,7 +47,7 @@ class Reachability:
                     "interfaces": xml.members_of(entry, "interface") or [],
                     "routes": [route.strip() for route in routes if route],
                 }
-        return cls(addresses, routers)
+        return cls(addresses, routers, complete=found)
 
     def router_of(self, interface):
         for name, router in self.routers.items():
@@ -51,15 +55,38 @@ class Reachability:
                 return name
         return None
 
-    def advise(self, desired, path):
+    def errors(self, desired, path):
+        """Return the mistakes PAN-OS would reject at commit: a missing interface, a local IP not on it."""
         interface = desired.get("interface")
-        if not interface or str(interface).startswith("$"):
+        if not self.complete or not interface or str(interface).startswith("$"):
             return []
-        where = "%s.interface" % path
         if interface not in self.addresses:
             if interface.startswith(("ethernet", "ae")):
-                return ["%s: %s does not exist on the device; IKE cannot start until it does" % (where, interface)]
+                return [
+                    "%s.interface: %s does not exist on the device (or in this template); create it first or "
+                    "correct the name" % (path, interface)
+                ]
             return []
+        local_ip = desired.get("local_ip")
+        addresses = self.addresses[interface]
+        if (
+            local_ip
+            and desired.get("local_ip_type", "ip") == "ip"
+            and addresses is not None
+            and not str(local_ip).startswith("$")
+            and check.canonical_interface_address(local_ip) not in [check.canonical_interface_address(a) for a in addresses]
+        ):
+            return [
+                "%s.local_ip: %s is not an address of %s (it has %s); use one of those, as configured with its prefix "
+                "length" % (path, local_ip, interface, ", ".join(addresses) or "none")
+            ]
+        return []
+
+    def advise(self, desired, path):
+        interface = desired.get("interface")
+        if not self.complete or not interface or str(interface).startswith("$") or interface not in self.addresses:
+            return []
+        where = "%s.interface" % path
         if self.addresses[interface] is None:
             # A DHCP client interface usually learns its default route from the same server.
             return []

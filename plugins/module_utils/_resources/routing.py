@@ -60,6 +60,11 @@ class StaticRoute(EntryResource):
 
     def validate_item(self, item, path):
         errors = []
+        if item.get("nexthop") is not None and item.get("nexthop_type") in (None, "none", "discard"):
+            errors.append(
+                "%s.nexthop: set nexthop_type (ip-address, next-vr or fqdn) together with nexthop; without it the "
+                "next hop would be dropped" % path
+            )
         if item.get("destination") is not None:
             errors += check.check_prefix(item["destination"], "%s.destination" % path)
             if ":" in str(item["destination"]):

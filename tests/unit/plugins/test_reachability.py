@@ -29,7 +29,6 @@ KNOWN = Reachability.from_result(ET.fromstring(RESULT), EntryResource.find_conta
 @pytest.mark.parametrize(
     "interface, peer, fragment",
     [
-        ("ethernet1/9", "198.51.100.1", "ethernet1/9 does not exist"),
         ("ethernet1/2", "198.51.100.1", "has no IP address"),
         ("ethernet1/3", "198.51.100.1", "is in no virtual router"),
         ("ethernet1/1", "192.0.2.77", "has no route to 192.0.2.77"),
@@ -58,3 +57,18 @@ def test_default_route_reaches_everything():
     result = ET.fromstring(RESULT.replace("198.51.100.0/24", "0.0.0.0/0"))
     known = Reachability.from_result(result, EntryResource.find_container)
     assert known.advise({"name": "gw", "interface": "ethernet1/1", "peer_address": "192.0.2.77"}, "config[0]") == []
+
+
+def test_missing_interface_is_an_error():
+    errors = KNOWN.errors({"name": "gw", "interface": "ethernet1/9", "peer_address": "198.51.100.1"}, "config[0]")
+    assert errors == [
+        "config[0].interface: ethernet1/9 does not exist on the device (or in this template); create it first or "
+        "correct the name"
+    ]
+
+
+def test_local_ip_not_on_interface_is_an_error():
+    errors = KNOWN.errors({"name": "gw", "interface": "ethernet1/1", "local_ip": "192.0.2.99/24"}, "config[0]")
+    assert len(errors) == 1
+    assert "config[0].local_ip: 192.0.2.99/24 is not an address of ethernet1/1" in errors[0]
+    assert KNOWN.errors({"name": "gw", "interface": "ethernet1/1", "local_ip": "203.0.113.11/24"}, "config[0]") == []
