@@ -268,11 +268,17 @@ def plan_changes(resource, want, have, state, scope, context, prefix="config"):
                 plan.after[name] = None
             continue
 
+        # In a template stack, an object the stack does not hold yet usually overrides one of
+        # its templates: only the options given are written, and the rest come from the template.
+        stack_override = existing is None and scope.template_stack and state == "merged"
         if state == "merged" and existing is not None:
             desired = resource.merge(existing.item, item)
+        elif stack_override:
+            desired = dict(item)
         else:
             desired = resource.with_defaults(item, existing)
-        errors.extend(resource.validate_complete(desired, path, existing))
+        if not stack_override:
+            errors.extend(resource.validate_complete(desired, path, existing))
         desired = resource.carry_secrets(desired, existing)
 
         plan.warnings.extend(_ignored_options(resource, item, desired, context, path))

@@ -236,6 +236,9 @@ class Variant(Field):
 
     def render_from(self, entry, item):
         choice = item.get(self.option)
+        if choice is None and self.value_option and item.get(self.value_option) is not None:
+            # A value given without its kind, as in a template-stack override, takes the default kind.
+            choice = self.default
         if choice is None or choice not in self.variants:
             return
         node = xml.ensure_path(entry, "%s/%s" % (self.path, self.variants[choice]))

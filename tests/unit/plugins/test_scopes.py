@@ -91,3 +91,20 @@ def test_stack_override_written_at_stack_only():
         "/config/devices/entry[@name='localhost.localdomain']/network/ike/gateway/entry[@name='gw-hub']"
     ]
     assert all("/template/" not in xpath for xpath in xpaths)
+
+
+def test_stack_override_needs_only_changed_options():
+    scope = engine.Scope(template_stack="site-a")
+    override = {"name": "gw-hub", "peer_address": "198.51.100.9"}
+    plan = engine.plan_changes(resources.IkeGateway(), [override], {}, "merged", scope, CONTEXT)
+    entry = plan.write_ops[0].element
+    assert xml.text_of(entry, "peer-address/ip") == "198.51.100.9"
+    assert xml.find_path(entry, "protocol") is None
+    assert xml.find_path(entry, "authentication") is None
+
+
+def test_template_still_requires_complete_objects():
+    scope = engine.Scope(template="vpn-base")
+    with pytest.raises(engine.ValidationError) as error:
+        engine.plan_changes(resources.IkeGateway(), [{"name": "gw-hub", "peer_address": "198.51.100.9"}], {}, "merged", scope, CONTEXT)
+    assert "pre_shared_key: missing" in str(error.value)
