@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from ansible_collections.ipsec.panos.plugins.module_utils import _validate as check
+from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import (
     Duration,
     Integer,
@@ -129,8 +130,32 @@ class IkeCryptoProfile(EntryResource):
         errors += check.check_range(item.get("authentication_multiple"), 0, 50, "%s.authentication_multiple" % path)
         return errors + _check_ike_hash(item, path)
 
+    def read_xpaths(self, scope):
+        # The gateways are read too: GCM in a profile that an IKEv1 gateway uses fails at commit.
+        return [self.container_xpath(scope), "%s/network/ike/gateway" % scope.device_root]
+
+    def parse_read(self, result, scope, context):
+        have = super().parse_read(result, scope, context)
+        self.ikev1_users = {}
+        gateways = self.find_container(result, "gateway")
+        if gateways is not None:
+            for entry in gateways.findall("entry"):
+                if (xml.text_of(entry, "protocol/version") or "ikev1") != "ikev1":
+                    continue
+                profile = xml.text_of(entry, "protocol/ikev1/ike-crypto-profile")
+                if profile:
+                    self.ikev1_users.setdefault(profile, []).append(entry.get("name"))
+        return have
+
     def validate_complete(self, desired, path, existing):
         remember_path(desired, path)
+        gcm = [cipher for cipher in desired.get("encryption") or [] if cipher.endswith("-gcm")]
+        users = getattr(self, "ikev1_users", {}).get(desired["name"])
+        if gcm and users:
+            return [
+                "%s.encryption: %s needs IKEv2, but IKEv1 gateway %s uses profile %r; move the gateway to IKEv2 "
+                "or use CBC ciphers" % (path, ", ".join(gcm), ", ".join(repr(u) for u in sorted(users)), desired["name"])
+            ]
         return []
 
     def validate_version(self, desired, context):

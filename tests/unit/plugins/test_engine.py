@@ -314,3 +314,17 @@ def test_dynamic_peer_without_passive_warns():
     passive = dict(dynamic, passive_mode=True)
     plan = engine.plan_changes(resources.IkeGateway(), [passive], {}, "merged", SCOPE, CONTEXT)
     assert not any("passive_mode" in warning for warning in plan.warnings)
+
+
+def test_gcm_profile_used_by_ikev1_gateway_rejected():
+    result = xml.from_string(
+        "<result><ike-crypto-profiles><entry name='p1'><encryption><member>aes-256-cbc</member></encryption></entry>"
+        "</ike-crypto-profiles><gateway><entry name='gw-old'><protocol><version>ikev1</version><ikev1>"
+        "<ike-crypto-profile>p1</ike-crypto-profile></ikev1></protocol></entry></gateway></result>"
+    )
+    resource = resources.IkeCryptoProfile()
+    have = resource.parse_read(result, SCOPE, CONTEXT)
+    with pytest.raises(engine.ValidationError) as error:
+        engine.plan_changes(resource, [{"name": "p1", "encryption": ["aes-256-gcm"]}], have, "merged", SCOPE, CONTEXT)
+    assert "config[0].encryption" in str(error.value)
+    assert "IKEv1 gateway 'gw-old'" in str(error.value)
