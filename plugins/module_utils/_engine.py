@@ -296,7 +296,9 @@ def plan_changes(resource, want, have, state, scope, context, prefix="config"):
         plan.before[name] = resource.display(existing.item, context) if existing else None
         plan.after[name] = resource.display(desired, context, previous=existing.item if existing else None)
 
-    if state == "overridden" or (state == "deleted" and not want):
+    if state == "deleted" and not want and not resource.allow_delete_all:
+        errors.append("%s: empty with state=deleted, which would delete every %s; name the ones to delete" % (prefix, resource.label))
+    elif state == "overridden" or (state == "deleted" and not want):
         for name, existing in have.items():
             if name in wanted_names or name in resource.predefined:
                 continue

@@ -18,11 +18,14 @@ from ansible_collections.ipsec.panos.plugins.module_utils import _resources
 class Reference:
     """``referrer.option`` names an object of type ``target``."""
 
-    def __init__(self, referrer, option, target, applies=None):
+    def __init__(self, referrer, option, target, applies=None, check_target=True):
         self.referrer = referrer
         self.option = option
         self.target = target
         self.applies = applies or (lambda value: True)
+        # False where the target resource does not read every object the option may name
+        # (a rule may name a tap or virtual-wire zone, which the zone module never reads).
+        self.check_target = check_target
 
     def value(self, item):
         value = item
@@ -30,9 +33,19 @@ class Reference:
             if not isinstance(value, dict):
                 return None
             value = value.get(step)
-        if value is None or not self.applies(value):
+        if value is None or isinstance(value, list) or not self.applies(value):
             return None
         return value
+
+    def names(self, item):
+        """Every object name the option holds: one for a scalar option, all members of a list option."""
+        value = item
+        for step in self.option.split("."):
+            if not isinstance(value, dict):
+                return []
+            value = value.get(step)
+        values = value if isinstance(value, list) else [value]
+        return [v for v in values if v is not None and self.applies(v)]
 
 
 def _is_tunnel_interface(value):
@@ -46,6 +59,11 @@ REFERENCES = (
     Reference("IpsecTunnel", "tunnel_interface", "TunnelInterface"),
     Reference("IpsecTunnel", "tunnel_monitor.profile", "TunnelMonitorProfile"),
     Reference("StaticRoute", "interface", "TunnelInterface", applies=_is_tunnel_interface),
+    Reference("SecurityRule", "from_zones", "Zone", check_target=False),
+    Reference("SecurityRule", "to_zones", "Zone", check_target=False),
+    Reference("NatExemptRule", "from_zones", "Zone", check_target=False),
+    Reference("NatExemptRule", "to_zones", "Zone", check_target=False),
+    Reference("NatExemptRule", "to_interface", "TunnelInterface", applies=_is_tunnel_interface, check_target=False),
 )
 
 
@@ -58,7 +76,9 @@ def resource_named(name):
 def outgoing(resource):
     """References from objects of this resource to other objects."""
     name = type(resource).__name__
-    return [ref for ref in REFERENCES if ref.referrer == name and resource_named(ref.target) is not None]
+    return [
+        ref for ref in REFERENCES if ref.referrer == name and ref.check_target and resource_named(ref.target) is not None
+    ]
 
 
 def incoming(resource):
@@ -119,13 +139,13 @@ def check_references(resource, want, plan, related_have, prefix="config", transa
         referrer = resource_named(ref.referrer)
         referrer_plan = transaction.get(ref.referrer)
         for name in sorted(deleted):
-            users = sorted(user for user, existing in referrers.items() if ref.value(existing.item) == name)
+            users = sorted(user for user, existing in referrers.items() if name in ref.names(existing.item))
             for user in users:
                 if referrer_plan is not None:
                     if referrer_plan.after.get(user, "unchanged") is None:
                         continue
                     rewritten = referrer_plan.written.get(user)
-                    if rewritten is not None and ref.value(rewritten) != name:
+                    if rewritten is not None and name not in ref.names(rewritten):
                         continue
                 where = "%s[%d]" % (prefix, positions[name]) if name in positions else prefix
                 errors.append(

@@ -32,6 +32,8 @@ class EntryResource:
     name_max = 63
     # Options that are not stored in the entry itself but compared like fields.
     extra_options = ()
+    # Whether state=deleted with an empty config may delete every object of this type.
+    allow_delete_all = True
 
     # -- where --------------------------------------------------------------
 

@@ -27,6 +27,8 @@ class Zone(EntryResource):
     container = "zone"
     rooted_in = "vsys"
     name_max = 31
+    # The trust and untrust zones hold the firewall's own interfaces; never delete them wholesale.
+    allow_delete_all = False
     fields = (
         MemberSet("interfaces", "network/layer3"),
         Text("zone_protection_profile", "network/zone-protection-profile"),

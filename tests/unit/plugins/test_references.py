@@ -1,5 +1,7 @@
 """References between objects are checked before any write."""
 
+import pytest
+
 from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engine
 from ansible_collections.ipsec.panos.plugins.module_utils import _references as references
 from ansible_collections.ipsec.panos.plugins.module_utils import _resources as resources
@@ -56,3 +58,31 @@ def test_related_resources_by_state():
     assert set(references.related_resources(resources.IpsecTunnel(), "merged")) >= {"IkeGateway", "TunnelInterface"}
     assert set(references.related_resources(resources.TunnelInterface(), "deleted")) >= {"IpsecTunnel", "StaticRoute"}
     assert references.related_resources(resources.IkeCryptoProfile(), "merged") == {}
+
+
+def test_delete_zone_used_by_security_rule_rejected():
+    have = existing(vpn={"interfaces": ["tunnel.1"]})
+    plan = engine.plan_changes(resources.Zone(), [{"name": "vpn"}], have, "deleted", SCOPE, CONTEXT)
+    rules = existing(**{"allow-vpn": {"from_zones": ["trust"], "to_zones": ["vpn"]}})
+    errors = references.check_references(resources.Zone(), [{"name": "vpn"}], plan, {"SecurityRule": rules, "NatExemptRule": {}})
+    assert len(errors) == 1
+    assert "cannot delete zone 'vpn' because security rule 'allow-vpn' uses it" in errors[0]
+
+
+def test_delete_tunnel_interface_used_by_nat_exempt_rejected():
+    have = existing(**{"tunnel.1": {}})
+    plan = engine.plan_changes(resources.TunnelInterface(), [{"name": "tunnel.1"}], have, "deleted", SCOPE, CONTEXT)
+    rules = existing(**{"no-nat-vpn": {"to_interface": "tunnel.1", "to_zones": ["vpn"]}})
+    related = {"NatExemptRule": rules, "IpsecTunnel": {}, "StaticRoute": {}}
+    errors = references.check_references(resources.TunnelInterface(), [{"name": "tunnel.1"}], plan, related)
+    assert any("NAT-exempt rule 'no-nat-vpn'" in error or "'no-nat-vpn'" in error for error in errors)
+
+
+def test_rules_never_require_zone_to_be_read():
+    assert [ref.target for ref in references.outgoing(resources.SecurityRule())] == []
+
+
+def test_delete_every_zone_rejected():
+    with pytest.raises(engine.ValidationError) as error:
+        engine.plan_changes(resources.Zone(), [], existing(trust={}, untrust={}), "deleted", SCOPE, CONTEXT)
+    assert "would delete every zone" in str(error.value)
