@@ -302,6 +302,7 @@ def plan_changes(resource, want, have, state, scope, context, prefix="config"):
         for name, existing in have.items():
             if name in wanted_names or name in resource.predefined:
                 continue
+            errors.extend(resource.check_deletable(name, prefix))
             plan.delete_ops[:0] = resource.delete_ops(name, existing, scope)
             plan.before[name] = resource.display(existing.item, context)
             plan.after[name] = None

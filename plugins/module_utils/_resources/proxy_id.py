@@ -78,6 +78,7 @@ class ProxyId(EntryResource):
         for key_type in ("auto-key", "manual-key", "global-protect-satellite"):
             if tunnel.find(key_type) is not None:
                 self.tunnel_key_type = key_type
+        self.monitor_proxy_id = xml.text_of(tunnel, "tunnel-monitor/proxy-id")
         for ipv6, tag in ((False, "proxy-id"), (True, "proxy-id-v6")):
             container = xml.find_path(tunnel, "auto-key/%s" % tag)
             if container is None:
@@ -154,6 +155,14 @@ class ProxyId(EntryResource):
         entry = self.render_entry(desired, existing, context)
         ops.append(Op("edit", self.entry_xpath(scope, name, ipv6), element=entry))
         return ops
+
+    def check_deletable(self, name, path):
+        if name and name == getattr(self, "monitor_proxy_id", None):
+            return [
+                "%s: cannot delete proxy ID %r because tunnel %r monitors through it (tunnel_monitor.proxy_id); "
+                "change the tunnel monitor first" % (path, name, self.tunnel)
+            ]
+        return []
 
     def delete_ops(self, name, existing, scope):
         from ansible_collections.ipsec.panos.plugins.module_utils._engine import Op

@@ -328,3 +328,16 @@ def test_gcm_profile_used_by_ikev1_gateway_rejected():
         engine.plan_changes(resource, [{"name": "p1", "encryption": ["aes-256-gcm"]}], have, "merged", SCOPE, CONTEXT)
     assert "config[0].encryption" in str(error.value)
     assert "IKEv1 gateway 'gw-old'" in str(error.value)
+
+
+def test_proxy_id_used_by_monitor_not_deleted():
+    result = xml.from_string(
+        "<result><entry name='t1'><auto-key><proxy-id><entry name='p1'><local>10.1.0.0/16</local>"
+        "<remote>10.2.0.0/16</remote></entry></proxy-id></auto-key><tunnel-monitor><enable>yes</enable>"
+        "<destination-ip>10.2.0.1</destination-ip><proxy-id>p1</proxy-id></tunnel-monitor></entry></result>"
+    )
+    resource = resources.ProxyId(tunnel="t1", state="deleted")
+    have = resource.parse_read(result, SCOPE, CONTEXT)
+    with pytest.raises(engine.ValidationError) as error:
+        engine.plan_changes(resource, [{"name": "p1"}], have, "deleted", SCOPE, CONTEXT)
+    assert "tunnel 't1' monitors through it" in str(error.value)
