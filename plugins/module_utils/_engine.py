@@ -63,11 +63,15 @@ class ValidationError(ValueError):
 class Scope:
     """The location of the objects: a firewall, or a Panorama template or template stack, and one vsys."""
 
-    def __init__(self, vsys="vsys1", virtual_router="default", template=None, template_stack=None):
+    def __init__(
+        self, vsys="vsys1", virtual_router="default", template=None, template_stack=None, logical_router=None, vrf="default"
+    ):
         self.vsys = vsys
         self.virtual_router = virtual_router
         self.template = template
         self.template_stack = template_stack
+        self.logical_router = logical_router
+        self.vrf = vrf
 
     @classmethod
     def from_params(cls, params):
@@ -80,6 +84,8 @@ class Scope:
             virtual_router=params.get("virtual_router") or "default",
             template=params.get("template"),
             template_stack=params.get("template_stack"),
+            logical_router=params.get("logical_router"),
+            vrf=params.get("vrf") or "default",
         )
 
     @property

@@ -23,6 +23,17 @@ options:
   virtual_router:
     description:
       - The virtual router whose routes are managed. O(state=overridden) only touches this router.
+      - Ignored when O(logical_router) is set.
+    type: str
+    default: default
+  logical_router:
+    description:
+      - With advanced routing (PAN-OS 10.2 and later), the logical router whose routes are managed,
+        in the VRF named by O(vrf). Routes then live under C(network logical-router) instead of a virtual router.
+    type: str
+  vrf:
+    description:
+      - The VRF of O(logical_router).
     type: str
     default: default
   config:
@@ -192,6 +203,8 @@ def main():
         argument_spec=dict(
             config=dict(type="list", elements="dict", options=CONFIG_OPTIONS),
             virtual_router=dict(type="str", default="default"),
+            logical_router=dict(type="str"),
+            vrf=dict(type="str", default="default"),
             **COMMON_RESOURCE_OPTIONS
         ),
         required_if=COMMON_REQUIRED_IF,

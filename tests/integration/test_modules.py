@@ -95,3 +95,8 @@ def test_untrusted_certificate_rejected(demo_devices, inventory, tmp_path):
     )
     assert run.returncode != 0
     assert "CERTIFICATE_VERIFY_FAILED" in run.stdout
+
+
+def test_logical_router_route(demo_devices, inventory):
+    run = run_playbook(os.path.join(HERE, "playbooks", "logical_router.yml"), inventory, demo_devices, "lr-key")
+    assert run.returncode == 0, run.output

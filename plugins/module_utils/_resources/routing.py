@@ -53,6 +53,13 @@ class StaticRoute(EntryResource):
     )
 
     def container_xpath(self, scope):
+        if getattr(scope, "logical_router", None):
+            # Advanced routing (PAN-OS 10.2+) keeps routes per VRF of a logical router.
+            return "%s/network/logical-router/%s/vrf/%s/routing-table/ip/static-route" % (
+                scope.device_root,
+                xml.entry_step(scope.logical_router),
+                xml.entry_step(scope.vrf),
+            )
         return "%s/network/virtual-router/%s/routing-table/ip/static-route" % (
             scope.device_root,
             xml.entry_step(scope.virtual_router),

@@ -108,3 +108,24 @@ def test_template_still_requires_complete_objects():
     with pytest.raises(engine.ValidationError) as error:
         engine.plan_changes(resources.IkeGateway(), [{"name": "gw-hub", "peer_address": "198.51.100.9"}], {}, "merged", scope, CONTEXT)
     assert "pre_shared_key: missing" in str(error.value)
+
+
+def test_logical_router_route_without_nexthop():
+    scope = engine.Scope(logical_router="lr1", vrf="blue")
+    route = {"name": "to-branch", "destination": "192.168.50.0/24", "interface": "tunnel.10"}
+    plan = engine.plan_changes(resources.StaticRoute(), [route], {}, "merged", scope, CONTEXT)
+    op = plan.write_ops[0]
+    assert op.xpath.endswith(
+        "/network/logical-router/entry[@name='lr1']/vrf/entry[@name='blue']/routing-table/ip/static-route/entry[@name='to-branch']"
+    )
+    assert op.element.find("nexthop") is None
+
+
+def test_logical_router_route_round_trips():
+    scope = engine.Scope(logical_router="lr1")
+    route = {"name": "to-branch", "destination": "192.168.50.0/24", "interface": "tunnel.10", "metric": 20}
+    plan = engine.plan_changes(resources.StaticRoute(), [route], {}, "merged", scope, CONTEXT)
+    result = xml.ET.Element("result")
+    xml.ET.SubElement(result, "static-route").append(plan.write_ops[0].element)
+    have = resources.StaticRoute().parse_read(result, scope, CONTEXT)
+    assert engine.plan_changes(resources.StaticRoute(), [route], have, "merged", scope, CONTEXT).ops == []
