@@ -169,6 +169,7 @@ IPSEC_TUNNEL_OPTIONS = dict(
     ),
     disabled=dict(type="bool"),
     comment=dict(type="str"),
+    peer_policy_based=dict(type="bool"),
 )
 
 STATIC_ROUTE_OPTIONS = dict(

@@ -124,6 +124,14 @@ options:
         description:
           - Free-form comment, at most 1023 characters.
         type: str
+      peer_policy_based:
+        description:
+          - Say that the peer is policy-based (a Cisco ASA crypto map, a Check Point traditional
+            community, an Azure policy-based gateway). Such a peer needs proxy IDs identical to its
+            own selectors, so the task warns when the tunnel has none, because PAN-OS would then
+            propose 0.0.0.0/0 and the peer would reject phase 2.
+          - Not stored on the device.
+        type: bool
 """
 
 EXAMPLES = r"""

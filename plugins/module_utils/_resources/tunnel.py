@@ -71,6 +71,15 @@ class IpsecTunnel(EntryResource):
             errors.append("%s.tunnel_monitor.destination_ip: required when tunnel_monitor.enable is true" % path)
         return errors
 
+    def advise(self, desired, path):
+        if desired.get("peer_policy_based") and not desired.get("proxy_ids"):
+            return [
+                "%s.proxy_ids: IPsec tunnel %r goes to a policy-based peer but has no proxy IDs, so PAN-OS proposes "
+                "0.0.0.0/0 to 0.0.0.0/0 and the peer will reject phase 2; list the peer's selectors, mirrored"
+                % (path, desired["name"])
+            ]
+        return []
+
     def validate_complete(self, desired, path, existing):
         errors = []
         action = "is new" if existing is None else "would be incomplete"

@@ -341,3 +341,13 @@ def test_proxy_id_used_by_monitor_not_deleted():
     with pytest.raises(engine.ValidationError) as error:
         engine.plan_changes(resource, [{"name": "p1"}], have, "deleted", SCOPE, CONTEXT)
     assert "tunnel 't1' monitors through it" in str(error.value)
+
+
+def test_policy_based_peer_without_proxy_ids_warns():
+    tunnel = {"name": "t1", "tunnel_interface": "tunnel.1", "ike_gateway": "gw1", "ipsec_crypto_profile": "p2", "peer_policy_based": True}
+    plan = engine.plan_changes(resources.IpsecTunnel(), [tunnel], {}, "merged", SCOPE, CONTEXT)
+    assert any("policy-based peer but has no proxy IDs" in warning for warning in plan.warnings)
+    assert "peer_policy_based" not in plan.multi_config_text()
+    with_ids = dict(tunnel, proxy_ids=[{"name": "p1", "local": "10.1.0.0/16", "remote": "192.168.10.0/24"}])
+    plan = engine.plan_changes(resources.IpsecTunnel(), [with_ids], {}, "merged", SCOPE, CONTEXT)
+    assert not any("policy-based" in warning for warning in plan.warnings)
