@@ -198,7 +198,20 @@ def _check_proxy_protocol(proxy, where):
     return errors
 
 
+# IP protocol numbers that name the same traffic as the tcp and udp choices, with any port.
+_PORTED_NUMBERS = {6: "tcp", 17: "udp"}
+
+
+def _as_protocol(proxy):
+    """Return the proxy ID's protocol, with protocol number 6 or 17 read as tcp or udp on any port."""
+    protocol = proxy.get("protocol") or "any"
+    if protocol == "number" and proxy.get("protocol_number") in _PORTED_NUMBERS:
+        return {"protocol": _PORTED_NUMBERS[proxy["protocol_number"]], "local_port": 0, "remote_port": 0}
+    return proxy
+
+
 def _protocols_overlap(a, b):
+    a, b = _as_protocol(a), _as_protocol(b)
     pa, pb = a.get("protocol") or "any", b.get("protocol") or "any"
     if "any" in (pa, pb):
         return True

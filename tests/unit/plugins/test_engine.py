@@ -351,3 +351,16 @@ def test_policy_based_peer_without_proxy_ids_warns():
     with_ids = dict(tunnel, proxy_ids=[{"name": "p1", "local": "10.1.0.0/16", "remote": "192.168.10.0/24"}])
     plan = engine.plan_changes(resources.IpsecTunnel(), [with_ids], {}, "merged", SCOPE, CONTEXT)
     assert not any("policy-based" in warning for warning in plan.warnings)
+
+
+def test_protocol_six_overlaps_tcp():
+    tunnel = {
+        "name": "t1",
+        "proxy_ids": [
+            {"name": "a", "local": "10.1.0.0/16", "remote": "10.2.0.0/16", "protocol": "number", "protocol_number": 6},
+            {"name": "b", "local": "10.1.0.0/16", "remote": "10.2.0.0/16", "protocol": "tcp", "remote_port": 443},
+        ],
+    }
+    with pytest.raises(engine.ValidationError) as error:
+        engine.validate_config(resources.IpsecTunnel(), [tunnel], "merged")
+    assert "overlaps" in str(error.value)
