@@ -21,6 +21,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.ipsec.panos.plugins.module_utils import _references as references
 from ansible_collections.ipsec.panos.plugins.module_utils import _secrets as secrets
 from ansible_collections.ipsec.panos.plugins.module_utils import _validate as check
+from ansible_collections.ipsec.panos.plugins.module_utils import _variables as variables
 from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
 from ansible_collections.ipsec.panos.plugins.module_utils._connection import (
     PROVIDER_SPEC,
@@ -399,6 +400,7 @@ def execute(module, resource):
     reads = list(resource.read_xpaths(scope))
     for other in related.values():
         reads.extend(x for x in other.read_xpaths(scope) if x not in reads)
+    reads.extend(variables.definition_xpaths(scope))
 
     device = Device(params["provider"], panorama=scope.on_panorama).open()
     context = RenderContext(device.version)
@@ -411,6 +413,8 @@ def execute(module, resource):
     plan = plan_changes(resource, want, have, state, scope, context)
     related_have = {name: other.parse_read(result, scope, context) for name, other in related.items()}
     errors = references.check_references(resource, want, plan, related_have)
+    if scope.on_panorama:
+        errors.extend(variables.check_defined(plan, want, variables.defined_names(result)))
     if errors:
         raise ValidationError(errors)
     if plan.ops and not module.check_mode:
