@@ -202,6 +202,44 @@ STATIC_ROUTE_OPTIONS = dict(
     ),
 )
 
+SECURITY_RULE_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    description=dict(type="str"),
+    from_zones=dict(type="list", elements="str"),
+    to_zones=dict(type="list", elements="str"),
+    source=dict(type="list", elements="str"),
+    destination=dict(type="list", elements="str"),
+    source_user=dict(type="list", elements="str"),
+    application=dict(type="list", elements="str"),
+    service=dict(type="list", elements="str"),
+    category=dict(type="list", elements="str"),
+    action=dict(type="str", choices=["allow", "deny", "drop", "reset-client", "reset-server", "reset-both"]),
+    log_start=dict(type="bool"),
+    log_end=dict(type="bool"),
+    log_setting=dict(type="str"),
+    profile_group=dict(type="str"),
+    disabled=dict(type="bool"),
+    tag=dict(type="list", elements="str"),
+    negate_source=dict(type="bool"),
+    negate_destination=dict(type="bool"),
+    rule_type=dict(type="str", choices=["universal", "intrazone", "interzone"]),
+    position=dict(type="str", choices=["top", "bottom", "before", "after"]),
+    reference_rule=dict(type="str"),
+)
+
+NAT_EXEMPT_RULE_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    description=dict(type="str"),
+    from_zones=dict(type="list", elements="str"),
+    to_zones=dict(type="list", elements="str"),
+    to_interface=dict(type="str"),
+    source=dict(type="list", elements="str"),
+    destination=dict(type="list", elements="str"),
+    service=dict(type="str"),
+    disabled=dict(type="bool"),
+    tag=dict(type="list", elements="str"),
+)
+
 # The object lists of the vpn module's ``config``, keyed as the sections of a transaction,
 # each element with the options of the module for that object type.
 TRANSACTION_OPTIONS = dict(
@@ -213,6 +251,8 @@ TRANSACTION_OPTIONS = dict(
     ike_gateways=IKE_GATEWAY_OPTIONS,
     ipsec_tunnels=IPSEC_TUNNEL_OPTIONS,
     static_routes=STATIC_ROUTE_OPTIONS,
+    security_rules=SECURITY_RULE_OPTIONS,
+    nat_exempt_rules=NAT_EXEMPT_RULE_OPTIONS,
 )
 
 TRANSACTION_CONFIG_OPTIONS = {

@@ -56,7 +56,7 @@ class EntryResource:
         """Turn the ``<result>`` of the read into ``{name: Existing}``."""
         from ansible_collections.ipsec.panos.plugins.module_utils._engine import Existing
 
-        container = self.find_container(result, self.container_tag)
+        container = self.locate_container(result)
         have = {}
         if container is None:
             return have
@@ -67,6 +67,10 @@ class EntryResource:
             xml.strip_whitespace(entry)
             have[name] = Existing(self.parse_entry(entry, context), entry)
         return have
+
+    def locate_container(self, result):
+        """Find this resource's container among the children of a union read's ``<result>``."""
+        return self.find_container(result, self.container_tag)
 
     @staticmethod
     def find_container(result, tag):

@@ -16,6 +16,7 @@ from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engi
 from ansible_collections.ipsec.panos.plugins.module_utils import _references as references
 from ansible_collections.ipsec.panos.plugins.module_utils._connection import Device
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import RenderContext
+from ansible_collections.ipsec.panos.plugins.module_utils._resources import policy
 
 # (config key, resource class name), in write order.
 SECTIONS = (
@@ -27,9 +28,12 @@ SECTIONS = (
     ("ike_gateways", "IkeGateway"),
     ("ipsec_tunnels", "IpsecTunnel"),
     ("static_routes", "StaticRoute"),
+    ("security_rules", "SecurityRule"),
+    ("nat_exempt_rules", "NatExemptRule"),
 )
-# NOTE: security and NAT-exempt rules are not sections yet. Their resources are built from
-# task-wide options (position, managed_tag) and would need those per section.
+
+# Rule resources are built from the task: their planned order and managed_tag depend on it.
+RULE_SECTIONS = ("security_rules", "nat_exempt_rules")
 
 
 def available_sections():
@@ -51,23 +55,33 @@ class Section:
         return type(self.resource).__name__
 
 
-def build_sections(config, state):
+def build_sections(config, state, params=None):
     """Turn the module's ``config`` dict into sections.
 
     A key left out is not touched, except that gathered and parsed read every type.
+    ``params`` carries the task-wide options that rule sections take, such as managed_tag.
     """
     sections = []
     for key, name in available_sections():
         items = (config or {}).get(key)
         if items is None and state not in ("gathered", "parsed"):
             continue
-        sections.append(Section(key, references.resource_named(name), engine.remove_none(items or [])))
+        want = engine.remove_none(items or [])
+        if key in RULE_SECTIONS:
+            task = dict(params or {}, state=state, config=want)
+            resource = type(references.resource_named(name)).from_params(task)
+        else:
+            resource = references.resource_named(name)
+        sections.append(Section(key, resource, want))
     return sections
 
 
-def _validate(sections, state, scope):
+def _validate(sections, state, scope, params=None):
     errors = []
     for section in sections:
+        if section.key in RULE_SECTIONS:
+            task = dict(params or {}, state=state, config=section.want)
+            errors.extend("%s: %s" % (section.prefix, error) for error in policy.check_task_options(task, section.resource.label))
         if state == "overridden" and not section.want:
             errors.append(
                 "%s: empty with state=overridden, which would delete every %s; leave the key out to keep them"
@@ -145,10 +159,10 @@ def execute_transaction(module, config):
     params = module.params
     state = params["state"]
     scope = engine.Scope.from_params(params)
-    sections = build_sections(config, state)
+    sections = build_sections(config, state, params)
     if state in ("merged", "replaced", "overridden", "deleted", "rendered") and not sections:
         raise engine.ValidationError(["config: give at least one object list, such as config.ike_gateways"])
-    _validate(sections, state, scope)
+    _validate(sections, state, scope, params)
 
     if state in ("parsed", "rendered"):
         context = RenderContext(engine.parse_version(params.get("panos_version")))

@@ -163,22 +163,10 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ipsec.panos.plugins.module_utils._argspec import NAT_EXEMPT_RULE_OPTIONS as CONFIG_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils._engine import COMMON_REQUIRED_IF, COMMON_RESOURCE_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils._resources import NatExemptRule
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.policy import run_rule_module
-
-CONFIG_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    description=dict(type="str"),
-    from_zones=dict(type="list", elements="str"),
-    to_zones=dict(type="list", elements="str"),
-    to_interface=dict(type="str"),
-    source=dict(type="list", elements="str"),
-    destination=dict(type="list", elements="str"),
-    service=dict(type="str"),
-    disabled=dict(type="bool"),
-    tag=dict(type="list", elements="str"),
-)
 
 
 def main():

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: proxy_id
 short_description: Manage the proxy IDs of one IPsec tunnel on PAN-OS
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Manages the proxy IDs (traffic selectors) of the auto-key IPsec tunnel O(tunnel), IPv4
     and IPv6, without rewriting the tunnel itself.

@@ -244,34 +244,10 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.ipsec.panos.plugins.module_utils._argspec import SECURITY_RULE_OPTIONS as CONFIG_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils._engine import COMMON_REQUIRED_IF, COMMON_RESOURCE_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils._resources import SecurityRule
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.policy import run_rule_module
-
-CONFIG_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    description=dict(type="str"),
-    from_zones=dict(type="list", elements="str"),
-    to_zones=dict(type="list", elements="str"),
-    source=dict(type="list", elements="str"),
-    destination=dict(type="list", elements="str"),
-    source_user=dict(type="list", elements="str"),
-    application=dict(type="list", elements="str"),
-    service=dict(type="list", elements="str"),
-    category=dict(type="list", elements="str"),
-    action=dict(type="str", choices=["allow", "deny", "drop", "reset-client", "reset-server", "reset-both"]),
-    log_start=dict(type="bool"),
-    log_end=dict(type="bool"),
-    log_setting=dict(type="str"),
-    profile_group=dict(type="str"),
-    disabled=dict(type="bool"),
-    tag=dict(type="list", elements="str"),
-    negate_source=dict(type="bool"),
-    negate_destination=dict(type="bool"),
-    rule_type=dict(type="str", choices=["universal", "intrazone", "interzone"]),
-    position=dict(type="str", choices=["top", "bottom", "before", "after"]),
-    reference_rule=dict(type="str"),
-)
 
 
 def main():

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: tunnel_monitor_profile
 short_description: Manage tunnel monitor profiles on PAN-OS
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Manages the monitor profiles under C(network profiles monitor-profile), which an IPsec
     tunnel's monitoring uses (O(config[].name) goes into the C(tunnel_monitor.profile) option

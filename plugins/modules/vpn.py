@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: vpn
 short_description: Apply the objects of route-based VPNs on PAN-OS in one transaction
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Applies crypto profiles, tunnel monitor profiles, zones, tunnel interfaces, IKE gateways,
     IPsec tunnels and static routes in one task, with one configuration read and one
@@ -18,8 +18,8 @@ description:
     object type. Every element is validated before any request, and an error names its path,
     such as C(config.ipsec_tunnels[0].proxy_ids[1].protocol).
   - Writes go in dependency order. IKE crypto profiles, IPsec crypto profiles and tunnel monitor
-    profiles come first, then zones, tunnel interfaces, IKE gateways, IPsec tunnels and
-    static routes. Deletes go in the reverse order, all before the writes.
+    profiles come first, then zones, tunnel interfaces, IKE gateways, IPsec tunnels, static
+    routes, security rules and NAT-exempt rules. Deletes go in the reverse order, all before the writes.
   - References are checked across the whole task before anything is written. A gateway may
     name an IKE crypto profile that the same task creates. Deleting an object that another
     object still uses fails and names that object, unless the same task also deletes or
@@ -32,8 +32,9 @@ description:
   - With O(state=replaced) or O(state=overridden), a zone in O(config.zones) must list every
     tunnel interface that O(config.tunnel_interfaces) puts in it. Otherwise the two would undo
     each other on every run.
-  - Security rules and NAT-exempt rules are not part of the transaction yet. Apply them
-    afterwards with M(ipsec.panos.security_rule) and M(ipsec.panos.nat_exempt_rule).
+  - Security rules and NAT-exempt rules are placed as M(ipsec.panos.security_rule) and
+    M(ipsec.panos.nat_exempt_rule) place them. O(state=overridden), and O(state=deleted) with an
+    empty list, need O(managed_tag) for them, and then only touch rules with that tag.
 author:
   - ipsec.panos maintainers (@ipsec-panos)
 extends_documentation_fragment:
@@ -96,6 +97,23 @@ options:
             O(ipsec.panos.static_route#module:config).
         type: list
         elements: dict
+      security_rules:
+        description:
+          - Security rules of O(vsys). Each element takes the options of
+            O(ipsec.panos.security_rule#module:config).
+        type: list
+        elements: dict
+      nat_exempt_rules:
+        description:
+          - NAT-exempt rules of O(vsys). Each element takes the options of
+            O(ipsec.panos.nat_exempt_rule#module:config).
+        type: list
+        elements: dict
+  managed_tag:
+    description:
+      - The tag that marks the rules this task manages, as in M(ipsec.panos.security_rule).
+        Every rule the task writes gets it.
+    type: str
   virtual_router:
     description:
       - The virtual router of O(config.static_routes). O(state=overridden) only touches the
@@ -239,6 +257,7 @@ def main():
     module = TransactionModule(
         argument_spec=dict(
             config=dict(type="dict", options=CONFIG_LISTS),
+            managed_tag=dict(type="str"),
             virtual_router=dict(type="str", default="default"),
             **COMMON_RESOURCE_OPTIONS
         ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: zone
 short_description: Manage layer 3 security zones and their interfaces on PAN-OS
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Manages the layer 3 zones under C(vsys zone) of O(vsys), such as the zone that holds a
     route-based VPN's tunnel interfaces.

@@ -100,3 +100,8 @@ def test_untrusted_certificate_rejected(demo_devices, inventory, tmp_path):
 def test_logical_router_route(demo_devices, inventory):
     run = run_playbook(os.path.join(HERE, "playbooks", "logical_router.yml"), inventory, demo_devices, "lr-key")
     assert run.returncode == 0, run.output
+
+
+def test_rules_in_vpn_transaction(demo_devices, inventory):
+    run = run_playbook(os.path.join(HERE, "playbooks", "vpn_rules.yml"), inventory, demo_devices, "rules-key")
+    assert run.returncode == 0, run.output

@@ -617,6 +617,23 @@ class RuleResource(EntryResource):
         keep = set(self.config_names()) | set(self.predefined)
         return {name for name in self._have if name not in keep}
 
+    # -- where the rules are read ---------------------------------------------------
+
+    def rulebase_xpath(self, scope):
+        """The rulebase (security or nat) around the rules list.
+
+        Both lists are called ``rules``; reading their parents keeps them apart when one
+        union get reads security and NAT rules together.
+        """
+        return self.container_xpath(scope).rsplit("/", 1)[0]
+
+    def locate_container(self, result):
+        rulebase = self.find_container(result, self.container.split("/")[1])
+        if rulebase is not None:
+            return rulebase.find("rules")
+        # A result that holds the rules list itself, as read before the rulebase was.
+        return self.find_container(result, "rules")
+
     # -- managed tag --------------------------------------------------------------
 
     def tag_xpaths(self, scope):
@@ -690,7 +707,7 @@ class SecurityRule(RuleResource):
         self._plan = None
 
     def read_xpaths(self, scope):
-        return [self.container_xpath(scope)] + self.tag_xpaths(scope)
+        return [self.rulebase_xpath(scope)] + self.tag_xpaths(scope)
 
     def parse_read(self, result, scope, context):
         have = super().parse_read(result, scope, context)
@@ -818,7 +835,7 @@ class NatExemptRule(RuleResource):
         # Entries rather than containers: the vsys and shared containers share their tag
         # names, and an entry's children tell an address from a group or a tag.
         return [
-            self.container_xpath(scope),
+            self.rulebase_xpath(scope),
             "%s/address/entry" % vsys,
             "%s/address-group/entry" % vsys,
             "/config/shared/address/entry",
@@ -831,7 +848,7 @@ class NatExemptRule(RuleResource):
         have = {}
         self._rules = []
         self._translating = set()
-        container = self.find_container(result, self.container_tag)
+        container = self.locate_container(result)
         for entry in container.findall("entry") if container is not None else []:
             if entry.get("name") is None:
                 continue
