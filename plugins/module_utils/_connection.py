@@ -68,7 +68,7 @@ _TRANSIENT_MARKERS = (
 class DeviceError(Exception):
     """A failure reported by the device, carrying the device's own words and code.
 
-    ``transport`` is true when the device could not be reached or did not answer, so
+    ``transport`` is true when the device could not be reached or did not respond, so
     the request may never have arrived.
     """
 
@@ -252,7 +252,7 @@ class Device:
         except KeyError as error:
             # pan-os-python's Firewall reads firewall-only fields, which a Panorama lacks.
             raise ConnectionSettingsError(
-                "the device at %s did not answer like a firewall (no %s in its system info); if it is a "
+                "the device at %s did not respond like a firewall (no %s in its system info); if it is a "
                 "Panorama, set template or template_stack, or provider.serial to reach a managed firewall"
                 % (provider["host"], error)
             ) from None

@@ -4,10 +4,9 @@
 
 """Declarative mapping between module options and the XML of a PAN-OS entry.
 
-A resource lists its fields once. The same list parses a device entry into option
-values, renders option values into XML, and names the XML that a field owns, so the
-engine can rewrite managed fields in an existing entry while leaving elements it does
-not model untouched.
+A resource lists its fields once. The same list parses a device entry into option values
+and renders option values into XML. It also names the XML each field owns, so the engine
+can rewrite managed fields in an existing entry and leave the elements it does not model.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ class MappingError(ValueError):
 
 
 class RenderContext:
-    """What a mapping needs to know about the target: the PAN-OS version."""
+    """The target facts a mapping depends on: the PAN-OS version."""
 
     def __init__(self, version=(10, 2, 0)):
         self.version = tuple(version)

@@ -620,7 +620,7 @@ class RuleResource(EntryResource):
     # -- where the rules are read ---------------------------------------------------
 
     def rulebase_xpath(self, scope):
-        """The rulebase (security or nat) around the rules list.
+        """Return the xpath of the rulebase (security or nat) around the rules list.
 
         Both lists are called ``rules``; reading their parents keeps them apart when one
         union get reads security and NAT rules together.
@@ -631,7 +631,7 @@ class RuleResource(EntryResource):
         rulebase = self.find_container(result, self.container.split("/")[1])
         if rulebase is not None:
             return rulebase.find("rules")
-        # A result that holds the rules list itself, as read before the rulebase was.
+        # A result that contains the rules list itself, as unit tests build it.
         return self.find_container(result, "rules")
 
     # -- managed tag --------------------------------------------------------------
