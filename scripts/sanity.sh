@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run `ansible-test sanity` on a copy of the collection laid out as ansible-test requires.
 #
-# ansible-test needs the tree at .../ansible_collections/ipsec/panos and only sees files
-# git knows about, so the tracked and not-ignored files are copied into build/sanity.
+# ansible-test needs the tree at .../ansible_collections/ipsec/panos and only reads files
+# git tracks, so the tracked and not-ignored files are copied into build/sanity.
 # --local uses this virtualenv, whose sanity tool pins match ansible-test's own, because
 # --venv would download a pip bootstrap, which these machines cannot reach.
 set -euo pipefail

@@ -253,12 +253,12 @@ def plan_changes(resource, want, have, state, scope, context, prefix="config"):
     """Work out the actions that make the device match ``want`` under ``state``."""
     plan = Plan()
     errors = []
-    wanted_names = set()
+    requested_names = set()
 
     for index, item in enumerate(want):
         name = item["name"]
         path = "%s[%d]" % (prefix, index)
-        wanted_names.add(name)
+        requested_names.add(name)
         existing = have.get(name)
 
         if state == "deleted":
@@ -297,6 +297,7 @@ def plan_changes(resource, want, have, state, scope, context, prefix="config"):
         for error in resource.validate_item(_applicable_only(resource, desired, context), path):
             if error not in errors:
                 errors.append(error)
+        errors.extend(resource.validate_version(desired, path, context))
         plan.warnings.extend(resource.advise(desired, path))
         plan.write_ops.extend(resource.write_ops(name, desired, existing, scope, context))
         plan.written[name] = desired
@@ -307,7 +308,7 @@ def plan_changes(resource, want, have, state, scope, context, prefix="config"):
         errors.append("%s: empty with state=deleted, which would delete every %s; name the ones to delete" % (prefix, resource.label))
     elif state == "overridden" or (state == "deleted" and not want):
         for name, existing in have.items():
-            if name in wanted_names or name in resource.predefined:
+            if name in requested_names or name in resource.predefined:
                 continue
             errors.extend(resource.check_deletable(name, prefix))
             plan.delete_ops[:0] = resource.delete_ops(name, existing, scope)
@@ -321,15 +322,15 @@ def plan_changes(resource, want, have, state, scope, context, prefix="config"):
 
 def _applicable_only(resource, desired, context):
     """Drop the options that do not apply to this object, such as defaults for the other IKE version."""
-    kept = dict(desired)
+    applicable = dict(desired)
     for field in resource.fields:
         if field.applies(desired, context):
             continue
         for option in field.options():
             others = [f for f in resource.fields if option in f.options() and f is not field]
             if not any(other.applies(desired, context) for other in others):
-                kept.pop(option, None)
-    return kept
+                applicable.pop(option, None)
+    return applicable
 
 
 def _ignored_options(resource, item, desired, context, path):

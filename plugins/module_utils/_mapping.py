@@ -191,7 +191,7 @@ class EntryNames(Field):
 class Variant(Field):
     """A choice between child elements, such as ``peer-address/{ip,fqdn,dynamic}``.
 
-    ``variants`` maps each option value to the child tag. The child holds the value of
+    ``variants`` maps each option value to the child tag. The child contains the value of
     ``value_option`` as text, unless it is listed in ``empty`` and written as ``<tag/>``.
     The engine reads both options through this one field.
     """
@@ -355,7 +355,7 @@ def size_kilobytes(value, option="lifesize"):
 
 
 def best_size_unit(kilobytes):
-    """Return ``(unit, amount)`` in the largest unit that holds the size exactly within 1 to 65535, or None."""
+    """Return ``(unit, amount)`` in the largest unit that expresses the size exactly within 1 to 65535, or None."""
     for name, factor in _SIZE_UNITS:
         if kilobytes % factor == 0 and 1 <= kilobytes // factor <= SIZE_UNIT_MAX:
             return name, kilobytes // factor

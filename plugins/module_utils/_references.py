@@ -38,7 +38,7 @@ class Reference:
         return value
 
     def names(self, item):
-        """Every object name the option holds: one for a scalar option, all members of a list option."""
+        """Return every object name in the option: one for a scalar option, all members of a list option."""
         value = item
         for step in self.option.split("."):
             if not isinstance(value, dict):

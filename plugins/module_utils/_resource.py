@@ -202,6 +202,10 @@ class EntryResource:
         """Checks of the object as it will be written, after merging with the device."""
         return []
 
+    def validate_version(self, desired, path, context):
+        """Check the object against what the target's PAN-OS version accepts. Override to add rules."""
+        return []
+
     def check_deletable(self, name, path):
         return []
 

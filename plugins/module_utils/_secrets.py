@@ -36,7 +36,7 @@ def embedded_fingerprint(encrypted):
 
 
 def secret_matches(stored, plaintext):
-    """Tell whether a device value holds this plaintext.
+    """Tell whether a device value contains this plaintext.
 
     A stored value that is not in the encrypted form (a hand-edited export, for
     example) is compared as plain text.

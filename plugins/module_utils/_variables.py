@@ -15,7 +15,7 @@ from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
 
 
 def definition_xpaths(scope):
-    """Where the variables a task may use are defined; empty outside Panorama."""
+    """Return the xpaths of the variable definitions a task may use, none outside Panorama."""
     if scope.template:
         return ["%s/template/%s/variable" % (xml.DEVICE_ROOT, xml.entry_step(scope.template))]
     if scope.template_stack:

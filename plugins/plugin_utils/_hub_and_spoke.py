@@ -80,7 +80,7 @@ def _tunnel_addresses(pool, spoke_id):
     first = network.first + 4 * spoke_id
     if first + 3 > network.last:
         raise DesignError(
-            "tunnel_pool %s has no room for spoke_id %d; it holds /30 subnets for spoke_id 1 to %d"
+            "tunnel_pool %s has no room for spoke_id %d; it has /30 subnets for spoke_id 1 to %d only"
             % (pool, spoke_id, network.size // 4 - 1)
         )
     hub = netaddr.IPAddress(first + 1, network.version)
@@ -108,7 +108,7 @@ def _proxy_ids(local_networks, remote_networks):
 
 
 def _reachable_through_hub(sites, hub, spokes, spoke, spoke_to_spoke):
-    """The networks a spoke reaches through its tunnel: the hub's, and the other spokes' when allowed."""
+    """Return the networks a spoke reaches through its tunnel: the hub's, and the other spokes' when allowed."""
     networks = list(sites[hub].get("networks") or [])
     if spoke_to_spoke:
         for other in spokes:

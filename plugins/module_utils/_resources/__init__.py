@@ -29,4 +29,6 @@ __all__ = [
     "ProxyId",
     "TunnelMonitorProfile",
     "Zone",
+    "SecurityRule",
+    "NatExemptRule",
 ]

@@ -11,20 +11,6 @@ import re
 # Tunnel interfaces are tunnel.N with N from 1 to 9999.
 TUNNEL_NAME = re.compile(r"^tunnel\.([1-9][0-9]{0,3})$")
 
-# Key under which validate_complete records a desired object's option path, such as
-# config[2], so that checks that need the target's PAN-OS version, which run when the
-# object is rendered, can name the option. Keys starting with "_" are never compared or shown.
-PATH_KEY = "_path"
-
-
-def remember_path(desired, path):
-    desired[PATH_KEY] = path
-
-
-def path_of(desired):
-    return desired.get(PATH_KEY) or "config[%s]" % desired.get("name")
-
-
 def version_text(version):
     return ".".join(str(part) for part in version)
 
@@ -44,14 +30,6 @@ def check_minimum_version(values, minimum_versions, version, path):
                 % (path, value, version_text(needed), version_text(version))
             )
     return errors
-
-
-def raise_if_errors(errors):
-    """Stop planning with a ValidationError, before any write, when ``errors`` is not empty."""
-    if errors:
-        from ansible_collections.ipsec.panos.plugins.module_utils._engine import ValidationError
-
-        raise ValidationError(errors)
 
 
 def check_tunnel_interface_name(name, path):

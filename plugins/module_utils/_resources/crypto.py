@@ -23,9 +23,6 @@ from ansible_collections.ipsec.panos.plugins.module_utils._mapping import (
 from ansible_collections.ipsec.panos.plugins.module_utils._resource import EntryResource
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.common import (
     check_minimum_version,
-    path_of,
-    raise_if_errors,
-    remember_path,
 )
 
 
@@ -148,7 +145,6 @@ class IkeCryptoProfile(EntryResource):
         return have
 
     def validate_complete(self, desired, path, existing):
-        remember_path(desired, path)
         gcm = [cipher for cipher in desired.get("encryption") or [] if cipher.endswith("-gcm")]
         users = getattr(self, "ikev1_users", {}).get(desired["name"])
         if gcm and users:
@@ -158,16 +154,11 @@ class IkeCryptoProfile(EntryResource):
             ]
         return []
 
-    def validate_version(self, desired, context):
-        path = path_of(desired)
+    def validate_version(self, desired, path, context):
         errors = check_minimum_version(desired.get("encryption"), IKE_ENCRYPTION_SINCE, context.version, path + ".encryption")
         errors += check_minimum_version(desired.get("hash"), IKE_HASH_SINCE, context.version, path + ".hash")
         errors += check_minimum_version(desired.get("dh_group"), DH_GROUP_SINCE, context.version, path + ".dh_group")
         return errors
-
-    def write_ops(self, name, desired, existing, scope, context):
-        raise_if_errors(self.validate_version(desired, context))
-        return super().write_ops(name, desired, existing, scope, context)
 
 
 def _uses_esp(item):
@@ -206,16 +197,6 @@ class IpsecCryptoProfile(EntryResource):
             errors.append("%s: give either ESP (esp_encryption, esp_authentication) or AH (ah_authentication), not both" % path)
         return errors + _check_esp_authentication(item, path)
 
-    def validate_complete(self, desired, path, existing):
-        remember_path(desired, path)
-        return []
-
-    def validate_version(self, desired, context):
+    def validate_version(self, desired, path, context):
         dh_group = desired.get("dh_group")
-        return check_minimum_version(
-            [dh_group] if dh_group else [], DH_GROUP_SINCE, context.version, path_of(desired) + ".dh_group"
-        )
-
-    def write_ops(self, name, desired, existing, scope, context):
-        raise_if_errors(self.validate_version(desired, context))
-        return super().write_ops(name, desired, existing, scope, context)
+        return check_minimum_version([dh_group] if dh_group else [], DH_GROUP_SINCE, context.version, path + ".dh_group")

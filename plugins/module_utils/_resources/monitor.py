@@ -37,8 +37,8 @@ class TunnelMonitorProfile(EntryResource):
         return errors
 
     def validate_complete(self, desired, path, existing):
-        # The device default is wait-recover, which never moves traffic to a backup tunnel; a
-        # profile made for a redundant pair that silently got it would not fail over.
+        # The device default is wait-recover, which never moves traffic to a backup tunnel.
+        # A profile meant for a redundant pair that silently got it would not fail over.
         if desired.get("action") is None:
             return [
                 "%s.action: missing; tunnel monitor profile %r needs an action: fail-over moves traffic to a "

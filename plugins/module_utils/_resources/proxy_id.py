@@ -89,8 +89,8 @@ class ProxyId(EntryResource):
                 xml.strip_whitespace(entry)
                 item = self.parse_entry(entry, context)
                 item[_IPV6] = ipv6
-                # NOTE: an IPv4 and an IPv6 proxy ID with the same name would share one key here;
-                # tunnel monitoring names a proxy ID without its family, so names are kept unique.
+                # NOTE: an IPv4 and an IPv6 proxy ID with the same name would share one key here.
+                # Tunnel monitoring names a proxy ID without its family, so names are kept unique.
                 self.have[item["name"]] = Existing(item, entry)
         return self.have
 

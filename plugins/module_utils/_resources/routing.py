@@ -140,7 +140,7 @@ class StaticRoute(EntryResource):
 
 
 def _enable_new_monitoring(monitor, known_destinations, monitor_is_new):
-    """Turn on path monitoring and each new destination unless the task says otherwise."""
+    """Turn on path monitoring and each new destination unless the task sets enable."""
     if monitor_is_new and monitor.get("enable") is None:
         monitor["enable"] = True
     for destination in monitor.get("destinations") or []:
