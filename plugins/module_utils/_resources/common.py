@@ -11,6 +11,7 @@ import re
 # Tunnel interfaces are tunnel.N with N from 1 to 9999.
 TUNNEL_NAME = re.compile(r"^tunnel\.([1-9][0-9]{0,3})$")
 
+
 def version_text(version):
     return ".".join(str(part) for part in version)
 
