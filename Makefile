@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 COLLECTION_LINK := build/collections/ansible_collections/ipsec/panos
 
-.PHONY: all venv collection demo test sanity unit integration clean
+.PHONY: all venv lint-venv collection demo test sanity lint unit integration clean
 
 all: test
 
@@ -13,6 +13,13 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+lint-venv: .venv-lint/.installed
+
+.venv-lint/.installed: requirements-lint.txt
+	$(PYTHON) -m venv .venv-lint
+	.venv-lint/bin/pip install --quiet --disable-pip-version-check -r requirements-lint.txt
 	touch $@
 
 # Ansible finds the collection through build/collections, which links back to this tree.
@@ -25,10 +32,14 @@ $(COLLECTION_LINK):
 demo: venv collection
 	scripts/demo.sh
 
-test: venv collection sanity unit integration
+test: venv collection sanity lint unit integration
 
 sanity: venv
 	scripts/sanity.sh
+
+# ansible-lint's production profile over the roles and playbooks.
+lint: lint-venv collection
+	scripts/lint.sh
 
 unit: venv collection
 	$(BIN)/python -m pytest tests/unit -q
