@@ -52,11 +52,30 @@ def test_every_module_in_action_group():
     assert sorted(runtime["action_groups"]["panos"]) == MODULES
 
 
-def test_role_documented():
+ROLES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(REPO, "roles", "*")) if os.path.isdir(p))
+
+
+def _role_doc(name):
     environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "build", "collections"))
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "--json", "-t", "role", "ipsec.panos.hub_and_spoke"]
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-doc"), "--json", "-t", "role", "ipsec.panos.%s" % name]
     completed = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
     assert completed.returncode == 0, completed.stderr
-    options = json.loads(completed.stdout)["ipsec.panos.hub_and_spoke"]["entry_points"]["main"]["options"]
+    return json.loads(completed.stdout)["ipsec.panos.%s" % name]
+
+
+@pytest.mark.parametrize("name", ROLES)
+def test_role_variables_documented(name):
+    entry_points = _role_doc(name)["entry_points"]
+    assert "main" in entry_points
+    options = entry_points["main"]["options"]
+    assert options
+    for option, spec in options.items():
+        assert option.startswith(name + "_"), option
+        assert spec.get("description"), option
+        assert spec.get("type"), option
+
+
+def test_hub_and_spoke_role_options():
+    options = _role_doc("hub_and_spoke")["entry_points"]["main"]["options"]
     assert options["hub_and_spoke_psk"]["required"] is True
     assert "hub_and_spoke_ike_profile" in options
