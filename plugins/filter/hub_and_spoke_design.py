@@ -48,6 +48,9 @@ options:
       - C(pre_shared_key), C(tunnel_pool), C(zone), C(virtual_router), C(interface),
         C(ike_profile), C(ipsec_profile), C(proxy_ids) and C(spoke_to_spoke), as documented in
         the ipsec.panos.hub_and_spoke role.
+      - C(exclude), a list of sites to plan as if they were not in the inventory. A device
+        with no tunnel left (an excluded spoke, or every device when the hub or the last
+        spoke is excluded) gets a plan with no objects. The decommission role uses this.
     type: dict
     required: true
 """
@@ -57,6 +60,11 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     vpn_plan: "{{ hostvars | ipsec.panos.hub_and_spoke_design(groups['vpn_hubs'], groups['vpn_spokes'], inventory_hostname, settings) }}"
   no_log: true
+
+- name: Apply it in one transaction
+  ipsec.panos.vpn:
+    config: "{{ vpn_plan.config }}"
+    virtual_router: "{{ vpn_plan.virtual_router }}"
 """
 
 RETURN = r"""

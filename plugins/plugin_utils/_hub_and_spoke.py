@@ -98,27 +98,42 @@ def _local_ip(value):
 
 
 def _proxy_ids(local_networks, remote_networks):
-    proxy_ids = []
-    index = 1
-    for local in local_networks:
-        for remote in remote_networks:
-            proxy_ids.append({"name": "p%d" % index, "local": str(local), "remote": str(remote), "protocol": "any"})
-            index += 1
-    return proxy_ids
+    """Return one proxy ID per pair of networks, named after the two route suffixes so names stay stable."""
+    return [
+        {"name": "p%s_%s" % (local_suffix, remote_suffix), "local": str(local), "remote": str(remote), "protocol": "any"}
+        for local_suffix, local in local_networks
+        for remote_suffix, remote in remote_networks
+    ]
 
 
 def _reachable_through_hub(sites, hub, spokes, spoke, spoke_to_spoke):
-    """Return the networks a spoke reaches through its tunnel: the hub's, and the other spokes' when allowed."""
-    networks = list(sites[hub].get("networks") or [])
+    """Return (route suffix, network) pairs a spoke reaches through its tunnel.
+
+    These are the hub's networks, and the other spokes' when spoke_to_spoke is on. The suffix
+    names each route after the site the network belongs to ("2" for the hub's second network,
+    "s3-1" for spoke 3's first), so adding or removing a spoke never renames another route.
+    """
+    networks = [(str(index), network) for index, network in enumerate(sites[hub].get("networks") or [], start=1)]
     if spoke_to_spoke:
         for other in spokes:
             if other != spoke:
-                networks.extend(sites[other].get("networks") or [])
+                spoke_id = sites[other]["spoke_id"]
+                networks.extend(
+                    ("s%d-%d" % (spoke_id, index), network)
+                    for index, network in enumerate(sites[other].get("networks") or [], start=1)
+                )
     return networks
 
 
+def _numbered(networks):
+    return [(str(index), network) for index, network in enumerate(networks, start=1)]
+
+
 def _tunnel_objects(settings, local_site, local_name, peer_site, peer_name, tunnel, address, psk, passive, local_nets, remote_nets):
-    """Build the gateway, tunnel, tunnel interface and routes of one end of one tunnel."""
+    """Build the gateway, tunnel, tunnel interface and routes of one end of one tunnel.
+
+    ``local_nets`` and ``remote_nets`` are (route suffix, network) pairs.
+    """
     gateway = {
         "name": "gw-%s" % peer_name,
         "version": settings["ike_version"],
@@ -150,26 +165,57 @@ def _tunnel_objects(settings, local_site, local_name, peer_site, peer_name, tunn
         "comment": "to %s" % peer_name,
     }
     routes = [
-        {"name": "vpn-%s-%d" % (peer_name, index), "destination": str(network), "interface": tunnel}
-        for index, network in enumerate(remote_nets, start=1)
+        {"name": "vpn-%s-%s" % (peer_name, suffix), "destination": str(network), "interface": tunnel}
+        for suffix, network in remote_nets
     ]
     return gateway, ipsec_tunnel, interface, routes
 
 
+SECTIONS = ("ike_crypto_profiles", "ipsec_crypto_profiles", "zones", "tunnel_interfaces", "ike_gateways", "ipsec_tunnels", "static_routes")
+
+
+def empty_plan(settings, role=None):
+    """Return a plan with no objects: what a device holds of the VPN once it is left out."""
+    return {
+        "role": role,
+        "virtual_router": settings.get("virtual_router", DEFAULT_SETTINGS["virtual_router"]),
+        "config": {section: [] for section in SECTIONS},
+        "tunnel_count": 0,
+    }
+
+
 def plan_device(sites, device, settings):
-    """Return the objects ``device`` needs as its part of the hub-and-spoke VPN."""
+    """Return the objects ``device`` needs as its part of the hub-and-spoke VPN.
+
+    ``plan["config"]`` takes the form of the vpn module's ``config``. Sites named in
+    ``settings["exclude"]`` are planned as if they were not in the inventory, so a device
+    left without a tunnel (an excluded spoke, or every device once the hub is excluded) gets
+    an empty plan.
+    """
     settings = dict(DEFAULT_SETTINGS, **{k: v for k, v in (settings or {}).items() if v is not None})
     for required in ("ike_profile", "ipsec_profile"):
         if not settings.get(required) or not settings[required].get("name"):
             raise DesignError("settings.%s.name is missing" % required)
-    hub, spokes = _sites(sites)
+    _sites(sites)
     if device not in sites:
         raise DesignError("%s is not one of the sites (%s)" % (device, ", ".join(sorted(sites))))
+    excluded = set(settings.get("exclude") or [])
+    unknown = sorted(excluded - set(sites))
+    if unknown:
+        raise DesignError("exclude names %s, which %s not one of the sites (%s)" % (
+            ", ".join(unknown), "is" if len(unknown) == 1 else "are", ", ".join(sorted(sites))))
+    role = sites[device].get("role")
+    kept = {name: site for name, site in sites.items() if name not in excluded}
+    hubs = [name for name, site in sites.items() if site.get("role") == "hub"]
+    no_spoke_left = not any(site.get("role") == "spoke" for site in kept.values())
+    if device in excluded or any(hub in excluded for hub in hubs) or no_spoke_left:
+        return empty_plan(settings, role)
+    hub, spokes = _sites(kept)
 
-    plan = {
-        "role": sites[device]["role"],
+    config = {
         "ike_crypto_profiles": [dict(settings["ike_profile"])],
         "ipsec_crypto_profiles": [dict(settings["ipsec_profile"])],
+        "zones": [{"name": settings["zone"]}],
         "tunnel_interfaces": [],
         "ike_gateways": [],
         "ipsec_tunnels": [],
@@ -177,7 +223,7 @@ def plan_device(sites, device, settings):
     }
     peers = spokes if device == hub else [device]
     for spoke in peers:
-        spoke_site = sites[spoke]
+        spoke_site = kept[spoke]
         psk = spoke_site.get("pre_shared_key") or settings.get("pre_shared_key")
         if not psk:
             raise DesignError(
@@ -186,22 +232,26 @@ def plan_device(sites, device, settings):
             )
         tunnel = "tunnel.%d" % (int(settings["tunnel_base"]) + spoke_site["spoke_id"])
         hub_address, spoke_address = _tunnel_addresses(settings["tunnel_pool"], spoke_site["spoke_id"])
-        beyond_hub = _reachable_through_hub(sites, hub, spokes, spoke, settings["spoke_to_spoke"])
-        spoke_networks = list(spoke_site.get("networks") or [])
+        beyond_hub = _reachable_through_hub(kept, hub, spokes, spoke, settings["spoke_to_spoke"])
+        spoke_networks = _numbered(spoke_site.get("networks") or [])
 
         if device == hub:
             objects = _tunnel_objects(
-                settings, sites[hub], hub, spoke_site, spoke, tunnel, hub_address, psk, True, beyond_hub, spoke_networks
+                settings, kept[hub], hub, spoke_site, spoke, tunnel, hub_address, psk, True, beyond_hub, spoke_networks
             )
         else:
             objects = _tunnel_objects(
-                settings, spoke_site, spoke, sites[hub], hub, tunnel, spoke_address, psk, False, spoke_networks, beyond_hub
+                settings, spoke_site, spoke, kept[hub], hub, tunnel, spoke_address, psk, False, spoke_networks, beyond_hub
             )
         gateway, ipsec_tunnel, interface, routes = objects
-        plan["ike_gateways"].append(gateway)
-        plan["ipsec_tunnels"].append(ipsec_tunnel)
-        plan["tunnel_interfaces"].append(interface)
-        plan["static_routes"].extend(routes)
+        config["ike_gateways"].append(gateway)
+        config["ipsec_tunnels"].append(ipsec_tunnel)
+        config["tunnel_interfaces"].append(interface)
+        config["static_routes"].extend(routes)
 
-    plan["tunnel_count"] = len(plan["ipsec_tunnels"])
-    return plan
+    return {
+        "role": role,
+        "virtual_router": settings["virtual_router"],
+        "config": config,
+        "tunnel_count": len(config["ipsec_tunnels"]),
+    }
