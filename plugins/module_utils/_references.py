@@ -131,7 +131,27 @@ def check_references(resource, want, plan, related_have, prefix="config", transa
                 % (where, target.label, value, resource.label, name)
             )
 
+    for name, uses in sorted(users_of_deleted(resource, plan, related_have, transaction).items()):
+        referrer, user, option = uses[0]
+        where = "%s[%d]" % (prefix, positions[name]) if name in positions else prefix
+        errors.append(
+            "%s: cannot delete %s %r because %s %r uses it (%s); change or delete that %s first"
+            % (where, resource.label, name, referrer.label, user, option, referrer.label)
+        )
+    return errors
+
+
+def users_of_deleted(resource, plan, related_have, transaction=None):
+    """Return, for each object the plan deletes that is still in use, its users.
+
+    The result maps the object's name to a list of (referrer resource, user name, option).
+    A user that the same transaction deletes, or rewrites without the reference, does not
+    count. The resource's own ``remaining_users`` hook adds users that are not references,
+    such as the interfaces left in a zone.
+    """
+    transaction = transaction or {}
     deleted = {name for name, predicted in plan.after.items() if predicted is None}
+    found = {}
     for ref in incoming(resource):
         referrers = related_have.get(ref.referrer)
         if not referrers:
@@ -147,9 +167,9 @@ def check_references(resource, want, plan, related_have, prefix="config", transa
                     rewritten = referrer_plan.written.get(user)
                     if rewritten is not None and name not in ref.names(rewritten):
                         continue
-                where = "%s[%d]" % (prefix, positions[name]) if name in positions else prefix
-                errors.append(
-                    "%s: cannot delete %s %r because %s %r uses it (%s); change or delete that %s first"
-                    % (where, resource.label, name, referrer.label, user, ref.option, referrer.label)
-                )
-    return errors
+                found.setdefault(name, []).append((referrer, user, ref.option))
+    for name in sorted(deleted):
+        found_here = resource.remaining_users(name, plan, transaction)
+        if found_here:
+            found.setdefault(name, []).extend(found_here)
+    return found

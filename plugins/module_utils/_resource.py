@@ -209,6 +209,15 @@ class EntryResource:
     def check_deletable(self, name, path):
         return []
 
+    def remaining_users(self, name, plan, transaction):
+        """Return users of ``name`` that are not references, as (resource, user, option) tuples.
+
+        ``plan`` deletes ``name``; ``transaction`` maps resource class names to the plans of
+        the same request. Resources whose objects hold other objects (a zone and its
+        interfaces) override this.
+        """
+        return []
+
     def advise(self, desired, path):
         """Return warnings about a valid but risky object, such as a dynamic peer without passive mode."""
         return []

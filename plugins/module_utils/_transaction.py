@@ -162,6 +162,8 @@ def execute_transaction(module, config):
     sections = build_sections(config, state, params)
     if state in ("merged", "replaced", "overridden", "deleted", "rendered") and not sections:
         raise engine.ValidationError(["config: give at least one object list, such as config.ike_gateways"])
+    if params.get("keep_used") and state != "deleted":
+        raise engine.ValidationError(["keep_used: applies only to state=deleted, not state=%s" % state])
     _validate(sections, state, scope, params)
 
     if state in ("parsed", "rendered"):
@@ -203,6 +205,9 @@ def execute_transaction(module, config):
     transaction = {section.type_name: section.plan for section in sections}
     related_have = {name: other.parse_read(result, scope, context) for name, other in related.items()}
     related_have.update({section.type_name: section.have for section in sections})
+    kept = []
+    if state == "deleted" and params.get("keep_used"):
+        kept = _keep_used(sections, related_have, transaction, scope, context)
     for section in sections:
         errors.extend(
             references.check_references(section.resource, section.want, section.plan, related_have, section.prefix, transaction)
@@ -217,7 +222,37 @@ def execute_transaction(module, config):
             if section.plan.ops:
                 section.resource.verify_after_write(device, scope, section.plan, context)
 
-    return _output(module, sections, combined, scope, context)
+    output = _output(module, sections, combined, scope, context)
+    if state == "deleted":
+        output["kept"] = kept
+    return output
+
+
+def _keep_used(sections, related_have, transaction, scope, context):
+    """Take out of the plans every delete of an object that something outside the task still uses.
+
+    Sections go from the last written type to the first, so a gateway kept because a tunnel
+    still names it keeps its IKE crypto profile in turn. Return what was kept, and why.
+    """
+    kept = []
+    for section in reversed(sections):
+        in_use = references.users_of_deleted(section.resource, section.plan, related_have, transaction)
+        if not in_use:
+            continue
+        for name in sorted(in_use):
+            kept.append({
+                "type": section.key,
+                "name": name,
+                "used_by": ["%s %s (%s)" % (referrer.label, user, option) for referrer, user, option in in_use[name]],
+            })
+        deleting = [name for name, predicted in section.plan.after.items() if predicted is None and name not in in_use]
+        if deleting:
+            want = [{"name": name} for name in deleting]
+            section.plan = engine.plan_changes(section.resource, want, section.have, "deleted", scope, context, section.prefix)
+        else:
+            section.plan = engine.Plan()
+        transaction[section.type_name] = section.plan
+    return kept
 
 
 def combine(sections):

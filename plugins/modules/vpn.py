@@ -114,6 +114,16 @@ options:
       - The tag that marks the rules this task manages, as in M(ipsec.panos.security_rule).
         Every rule the task writes gets it.
     type: str
+  keep_used:
+    description:
+      - With O(state=deleted), keep each object that something outside the task still uses, and
+        list it in RV(kept), instead of failing the task. An IKE crypto profile that another
+        gateway names stays, and so does a zone that still has interfaces or rules.
+      - Deletes are weighed from the last type written to the first, so a gateway kept because
+        a tunnel outside the task names it keeps its IKE crypto profile too.
+      - Only with O(state=deleted).
+    type: bool
+    default: false
   virtual_router:
     description:
       - The virtual router of O(config.static_routes). O(state=overridden) only touches the
@@ -171,6 +181,21 @@ EXAMPLES = r"""
       ike_gateways: [{name: gw-branch1}]
       tunnel_interfaces: [{name: tunnel.11}]
 
+- name: Remove a whole VPN, but keep the profiles and zone that other tunnels still use
+  ipsec.panos.vpn:
+    provider: "{{ panos_provider }}"
+    state: deleted
+    keep_used: true
+    config:
+      static_routes: [{name: branch1-lan}]
+      ipsec_tunnels: [{name: vpn-branch1}]
+      ike_gateways: [{name: gw-branch1}]
+      tunnel_interfaces: [{name: tunnel.11}]
+      zones: [{name: vpn}]
+      ike_crypto_profiles: [{name: ike-aes256-sha256-g20}]
+      ipsec_crypto_profiles: [{name: ipsec-gcm256-g20}]
+  register: removal
+
 - name: Read every VPN object of the firewall
   ipsec.panos.vpn:
     provider: "{{ panos_provider }}"
@@ -195,6 +220,15 @@ commands:
   returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
   type: list
   elements: dict
+kept:
+  description:
+    - With O(keep_used), the objects the task was asked to delete and kept, because other
+      objects still use them. Each names its O(config) key, its name and its users.
+    - Empty without O(keep_used).
+  returned: when O(state=deleted)
+  type: list
+  elements: dict
+  sample: [{type: ike_crypto_profiles, name: hub-spoke-ike, used_by: ["IKE gateway gw-partner (ike_crypto_profile)"]}]
 gathered:
   description: The objects of every type read from the device, keyed by the O(config) key.
   returned: when O(state=gathered)
@@ -258,6 +292,7 @@ def main():
         argument_spec=dict(
             config=dict(type="dict", options=CONFIG_LISTS),
             managed_tag=dict(type="str"),
+            keep_used=dict(type="bool", default=False),
             virtual_router=dict(type="str", default="default"),
             **COMMON_RESOURCE_OPTIONS
         ),

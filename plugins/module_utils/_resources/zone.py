@@ -20,6 +20,12 @@ ZONE_MODES = ("layer3", "layer2", "virtual-wire", "tap", "external", "tunnel")
 REMOVE = "_remove"
 
 
+class _ZoneMember:
+    """The user of a zone that one of its interfaces is, as users_of_deleted reports it."""
+
+    label = "interface"
+
+
 class Zone(EntryResource):
     """A layer 3 zone. Zones of other types are never read, changed or deleted."""
 
@@ -71,6 +77,19 @@ class Zone(EntryResource):
             current = list(existing_item.get("interfaces") or [])
             desired["interfaces"] = current + [name for name in item["interfaces"] if name not in current]
         return desired
+
+    def remaining_users(self, name, plan, transaction):
+        """Return the zone's member interfaces that stay in it after this transaction."""
+        members = (plan.before.get(name) or {}).get("interfaces") or []
+        interfaces = transaction.get("TunnelInterface")
+        remaining = []
+        for member in members:
+            if interfaces is not None and member in interfaces.after:
+                predicted = interfaces.after[member]
+                if predicted is None or predicted.get("zone") != name:
+                    continue
+            remaining.append((_ZoneMember, member, "interfaces"))
+        return remaining
 
     def same(self, desired, existing, context):
         if desired.get(REMOVE) == "zone":

@@ -87,3 +87,83 @@ def test_delete_profile_alone_blocked_by_gateway():
         sections[0].resource, sections[0].want, sections[0].plan, {"IkeGateway": gateways}, sections[0].prefix, plans
     )
     assert "config.ike_crypto_profiles[0]: cannot delete IKE crypto profile 'p1' because IKE gateway 'gw1' uses it" in errors[0]
+
+
+def kept_after(config, haves, related):
+    """Plan a deleted task with keep_used, as the vpn module does; return (sections, kept)."""
+    sections = planned(config, "deleted", haves)
+    plans = {section.type_name: section.plan for section in sections}
+    have = dict(related)
+    have.update({section.type_name: section.have for section in sections})
+    kept = transaction._keep_used(sections, have, plans, SCOPE, CONTEXT)
+    return sections, kept
+
+
+def deleted_names(sections):
+    return {section.key: sorted(n for n, p in section.plan.after.items() if p is None) for section in sections}
+
+
+def test_keep_used_keeps_profile_of_other_gateway():
+    haves = {
+        "ike_crypto_profiles": {"p1": engine.Existing({"name": "p1"})},
+        "ike_gateways": {"gw1": engine.Existing({"name": "gw1", "version": "ikev2", "ike_crypto_profile": "p1"})},
+    }
+    other = {"IkeGateway": dict(haves["ike_gateways"], gw2=engine.Existing({"name": "gw2", "ike_crypto_profile": "p1"}))}
+    haves["ike_gateways"] = other["IkeGateway"]
+    sections, kept = kept_after({"ike_crypto_profiles": [{"name": "p1"}], "ike_gateways": [{"name": "gw1"}]}, haves, {})
+    assert deleted_names(sections) == {"ike_crypto_profiles": [], "ike_gateways": ["gw1"]}
+    assert kept == [{"type": "ike_crypto_profiles", "name": "p1", "used_by": ["IKE gateway gw2 (ike_crypto_profile)"]}]
+    assert reference_errors(sections) == []
+    assert transaction.combine(sections).delete_ops[0].xpath.endswith("gateway/entry[@name='gw1']")
+    assert len(transaction.combine(sections).delete_ops) == 1
+
+
+def test_keep_used_deletes_profile_nobody_else_uses():
+    haves = {
+        "ike_crypto_profiles": {"p1": engine.Existing({"name": "p1"})},
+        "ike_gateways": {"gw1": engine.Existing({"name": "gw1", "version": "ikev2", "ike_crypto_profile": "p1"})},
+    }
+    sections, kept = kept_after({"ike_crypto_profiles": [{"name": "p1"}], "ike_gateways": [{"name": "gw1"}]}, haves, {})
+    assert kept == []
+    assert deleted_names(sections) == {"ike_crypto_profiles": ["p1"], "ike_gateways": ["gw1"]}
+
+
+def test_keep_used_follows_chain_of_users():
+    # A tunnel outside the task names gw1, so gw1 stays, and so does the profile gw1 names.
+    haves = {
+        "ike_crypto_profiles": {"p1": engine.Existing({"name": "p1"})},
+        "ike_gateways": {"gw1": engine.Existing({"name": "gw1", "version": "ikev2", "ike_crypto_profile": "p1"})},
+    }
+    tunnels = {"IpsecTunnel": {"t9": engine.Existing({"name": "t9", "ike_gateway": "gw1", "ipsec_crypto_profile": "x"})}}
+    sections, kept = kept_after({"ike_crypto_profiles": [{"name": "p1"}], "ike_gateways": [{"name": "gw1"}]}, haves, tunnels)
+    assert deleted_names(sections) == {"ike_crypto_profiles": [], "ike_gateways": []}
+    assert [(k["type"], k["name"]) for k in kept] == [("ike_gateways", "gw1"), ("ike_crypto_profiles", "p1")]
+    assert transaction.combine(sections).ops == []
+
+
+def test_keep_used_keeps_zone_with_other_members():
+    haves = {
+        "zones": {"vpn": engine.Existing({"name": "vpn", "interfaces": ["tunnel.5", "tunnel.9"]})},
+        "tunnel_interfaces": {"tunnel.5": engine.Existing({"name": "tunnel.5", "zone": "vpn", "virtual_router": "default"})},
+    }
+    sections, kept = kept_after({"zones": [{"name": "vpn"}], "tunnel_interfaces": [{"name": "tunnel.5"}]}, haves, {})
+    assert deleted_names(sections) == {"zones": [], "tunnel_interfaces": ["tunnel.5"]}
+    assert kept == [{"type": "zones", "name": "vpn", "used_by": ["interface tunnel.9 (interfaces)"]}]
+
+
+def test_keep_used_deletes_zone_emptied_by_task():
+    haves = {
+        "zones": {"vpn": engine.Existing({"name": "vpn", "interfaces": ["tunnel.5"]})},
+        "tunnel_interfaces": {"tunnel.5": engine.Existing({"name": "tunnel.5", "zone": "vpn", "virtual_router": "default"})},
+    }
+    sections, kept = kept_after({"zones": [{"name": "vpn"}], "tunnel_interfaces": [{"name": "tunnel.5"}]}, haves, {})
+    assert kept == []
+    assert deleted_names(sections) == {"zones": ["vpn"], "tunnel_interfaces": ["tunnel.5"]}
+
+
+def test_keep_used_keeps_zone_named_by_rule():
+    haves = {"zones": {"vpn": engine.Existing({"name": "vpn", "interfaces": []})}}
+    rules = {"SecurityRule": {"allow-vpn": engine.Existing({"name": "allow-vpn", "from_zones": ["vpn"], "to_zones": ["trust"]})}}
+    sections, kept = kept_after({"zones": [{"name": "vpn"}]}, haves, rules)
+    assert deleted_names(sections) == {"zones": []}
+    assert kept[0]["used_by"] == ["security rule allow-vpn (from_zones)"]
