@@ -1,0 +1,164 @@
+"""Decommissioning the hub-and-spoke example: one spoke, then the whole topology."""
+
+import json
+import os
+import secrets
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import REPO, make_inventory, run_playbook, start_demo_devices
+
+BUILD = os.path.join(REPO, "playbooks", "hub_and_spoke.yml")
+DECOMMISSION = os.path.join(REPO, "playbooks", "decommission.yml")
+HOSTS = ("hub", "branch1", "branch2", "branch3")
+DEVICE_ROOT = "devices/entry[@name='localhost.localdomain']"
+
+
+def without_empty_elements(element):
+    """Drop elements with no text, attributes or children, which a delete may leave behind."""
+    for child in list(element):
+        without_empty_elements(child)
+        if len(child) == 0 and not (child.text or "").strip() and not child.attrib:
+            element.remove(child)
+    return element
+
+
+def device_config(sim, host):
+    """The running configuration's device subtree, normalised, as text for a readable diff."""
+    config = sim.running_tree(host)
+    devices = without_empty_elements(config.find("devices"))
+    for element in devices.iter():
+        element.tail = None
+        if element.text is not None:
+            element.text = element.text.strip()
+    return ET.tostring(devices, encoding="unicode")
+
+
+def decommission(sim, inventory, marker, sites=None, *extra):
+    variables = {"decommission_topology": "hub_and_spoke"}
+    if sites is not None:
+        variables["decommission_sites"] = sites
+    return run_playbook(DECOMMISSION, inventory, sim, marker, "-e", json.dumps(variables), *extra)
+
+
+@pytest.fixture(scope="module")
+def marker():
+    return "PSKMARKER-" + secrets.token_hex(8)
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory, password):
+    devices = start_demo_devices(tmp_path_factory, password, "decommission")
+    yield devices
+    devices.stop()
+
+
+@pytest.fixture(scope="module")
+def built(sim, tmp_path_factory, marker):
+    starting = {host: device_config(sim, host) for host in HOSTS}
+    inventory = make_inventory(tmp_path_factory.mktemp("inventory"), sim)
+    run = run_playbook(BUILD, inventory, sim, marker)
+    assert run.returncode == 0, run.output
+    return {"inventory": inventory, "starting": starting}
+
+
+@pytest.fixture(scope="module")
+def spoke_removed(sim, built, marker):
+    inventory = built["inventory"]
+    before = {host: (sim.candidate(host), sim.running(host)) for host in HOSTS}
+    check = decommission(sim, inventory, marker, ["branch2"], "--check", "--diff")
+    after_check = {host: (sim.candidate(host), sim.running(host)) for host in HOSTS}
+    first = decommission(sim, inventory, marker, ["branch2"])
+    second = decommission(sim, inventory, marker, ["branch2"])
+    return {"check": check, "before": before, "after_check": after_check, "first": first, "second": second}
+
+
+def test_check_mode_removes_nothing(spoke_removed):
+    check = spoke_removed["check"]
+    assert check.returncode == 0, check.output
+    assert check.recap()["hub"]["changed"] > 0
+    assert spoke_removed["after_check"] == spoke_removed["before"]
+    assert "gw-branch2" in check.stdout
+
+
+def test_spoke_removed_from_hub(spoke_removed, sim):
+    assert spoke_removed["first"].returncode == 0, spoke_removed["first"].output
+    network = sim.running_tree("hub").find(DEVICE_ROOT + "/network")
+    assert sorted(e.get("name") for e in network.findall("ike/gateway/entry")) == ["gw-branch1", "gw-branch3"]
+    assert sorted(e.get("name") for e in network.findall("interface/tunnel/units/entry")) == ["tunnel.101", "tunnel.103"]
+    routes = [e.findtext("destination") for e in network.findall("virtual-router/entry[@name='default']/routing-table/ip/static-route/entry")]
+    assert "10.12.0.0/24" not in routes
+    assert "10.11.0.0/24" in routes
+    profiles = [e.get("name") for e in network.findall("ike/crypto-profiles/ike-crypto-profiles/entry")]
+    assert "hub-spoke-ike" in profiles
+
+
+def test_other_spokes_lose_routes_to_it(spoke_removed, sim):
+    for host in ("branch1", "branch3"):
+        router = sim.running_tree(host).find(DEVICE_ROOT + "/network/virtual-router/entry[@name='default']")
+        routes = [e.findtext("destination") for e in router.findall("routing-table/ip/static-route/entry")]
+        assert "10.12.0.0/24" not in routes, host
+        assert "10.0.0.0/16" in routes, host
+
+
+def test_removed_spoke_back_to_start(spoke_removed, sim, built):
+    assert device_config(sim, "branch2") == built["starting"]["branch2"]
+
+
+def test_second_removal_changes_nothing(spoke_removed):
+    second = spoke_removed["second"]
+    assert second.returncode == 0, second.output
+    for host in HOSTS:
+        assert second.recap()[host]["changed"] == 0, second.stdout
+
+
+def test_removal_never_shows_key(spoke_removed, sim, marker):
+    for key in ("check", "first", "second"):
+        assert marker not in spoke_removed[key].output
+    with open(sim.log_path, encoding="utf-8") as handle:
+        assert marker not in handle.read()
+
+
+@pytest.fixture(scope="module")
+def topology_removed(sim, built, spoke_removed, marker):
+    inventory = built["inventory"]
+    first = decommission(sim, inventory, marker)
+    second = decommission(sim, inventory, marker)
+    return {"first": first, "second": second}
+
+
+def test_whole_topology_back_to_start(topology_removed, sim, built):
+    assert topology_removed["first"].returncode == 0, topology_removed["first"].output
+    for host in HOSTS:
+        assert device_config(sim, host) == built["starting"][host], host
+
+
+def test_whole_topology_second_run_unchanged(topology_removed):
+    second = topology_removed["second"]
+    assert second.returncode == 0, second.output
+    for host in HOSTS:
+        assert second.recap()[host]["changed"] == 0, second.stdout
+
+
+def test_shared_profile_kept(sim, built, topology_removed, marker):
+    inventory = built["inventory"]
+    run = run_playbook(BUILD, inventory, sim, marker)
+    assert run.returncode == 0, run.output
+    # A tunnel to a partner, outside the topology, that uses the topology's IKE profile.
+    gateway = (
+        "<entry name='gw-partner'><authentication><pre-shared-key><key>partner-key-123</key></pre-shared-key></authentication>"
+        "<protocol><version>ikev2</version><ikev2><ike-crypto-profile>hub-spoke-ike</ike-crypto-profile></ikev2></protocol>"
+        "<local-address><interface>ethernet1/1</interface></local-address><peer-address><ip>192.0.2.50</ip></peer-address></entry>"
+    )
+    sim.set("hub", "/config/%s/network/ike/gateway" % DEVICE_ROOT, gateway)
+    sim.api("hub", type="commit", cmd="<commit></commit>")
+
+    removal = decommission(sim, inventory, marker, None, "-v")
+
+    assert removal.returncode == 0, removal.output
+    network = sim.running_tree("hub").find(DEVICE_ROOT + "/network")
+    assert [e.get("name") for e in network.findall("ike/gateway/entry")] == ["gw-partner"]
+    assert [e.get("name") for e in network.findall("ike/crypto-profiles/ike-crypto-profiles/entry[@name='hub-spoke-ike']")] == ["hub-spoke-ike"]
+    assert network.find("ike/crypto-profiles/ipsec-crypto-profiles/entry[@name='hub-spoke-ipsec']") is None
+    assert "IKE gateway gw-partner (ike_crypto_profile)" in removal.stdout
