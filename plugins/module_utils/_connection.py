@@ -292,6 +292,16 @@ class Device:
             result = ET.Element("result")
         return result
 
+    def show(self, xpath):
+        """Read the running configuration at ``xpath``; return the ``<result>`` element."""
+        xapi = self.firewall.xapi
+        self._call(xapi.show, xpath=xpath)
+        root = xapi.element_root
+        result = root.find("result") if root is not None else None
+        if result is None:
+            result = ET.Element("result")
+        return result
+
     def multi_config(self, element_text, labels=None):
         """Send one all-or-nothing multi-config request.
 

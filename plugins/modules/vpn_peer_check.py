@@ -1,0 +1,398 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: vpn_peer_check
+short_description: Check that both ends of PAN-OS IPsec tunnels agree, before they have to negotiate
+version_added: 0.2.0
+description:
+  - Compares the two ends of each IPsec tunnel setting by setting, and reports every
+    disagreement that would keep the tunnel down or make it flap, with the fix.
+  - The local end is the device in O(provider), or the configuration file in
+    O(running_config). The far end is another PAN-OS device (O(peer.provider)), its
+    configuration file (O(peer.running_config)), or a declared third-party peer
+    (O(peer.declared)).
+  - Tunnels are paired by address, each gateway's peer address being the other end's local
+    address. Tunnels with no partner are listed in RV(unpaired).
+  - Checks the IKE version, the addresses, the IKE and ESP proposals (at least one in common
+    for encryption, hash and DH group, and for ESP encryption and authentication), PFS, the
+    pre-shared key, the IDs each end sends and expects, mirrored proxy IDs, that at least one
+    end initiates, lifetimes, dead peer detection or liveness, and NAT traversal.
+  - Pre-shared keys are compared by the SHA-1 that PAN-OS stores with each encrypted key. They
+    are never decrypted and never shown. A declared peer's key is given in clear and compared
+    by its SHA-1 in the same way.
+  - Reads the running configuration of each device, or the candidate configuration with
+    O(config_source=candidate), in one request per device. Writes nothing.
+author:
+  - ipsec.panos maintainers (@ipsec-panos)
+extends_documentation_fragment:
+  - ipsec.panos.panos.provider
+attributes:
+  check_mode:
+    support: full
+    description: Reads only, so it runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Returns no diff.
+  platform:
+    platforms: panos
+    support: full
+    description: Palo Alto Networks PAN-OS firewalls.
+  action_group:
+    support: full
+    membership:
+      - ipsec.panos.panos
+    description: Use C(group/ipsec.panos.panos) in C(module_defaults) to set O(provider) once.
+options:
+  running_config:
+    description:
+      - The local end's configuration as XML text, such as an exported running configuration,
+        instead of reading the device in O(provider).
+    type: str
+  vsys:
+    description: Virtual system of the local end.
+    type: str
+    default: vsys1
+  config_source:
+    description:
+      - Which configuration of the devices to read. V(candidate) checks changes that are not
+        committed yet.
+    type: str
+    choices: [running, candidate]
+    default: running
+  tunnels:
+    description: Check only these IPsec tunnels of the local end. All by default.
+    type: list
+    elements: str
+  peer:
+    description: The far end. Give exactly one of O(peer.provider), O(peer.running_config) and O(peer.declared).
+    type: dict
+    required: true
+    suboptions:
+      provider:
+        description:
+          - How to reach the far PAN-OS device, with the suboptions of O(provider). Nothing falls
+            back to the C(PANOS_*) environment variables here, which belong to the local end.
+        type: dict
+      running_config:
+        description: The far end's configuration as XML text.
+        type: str
+      vsys:
+        description: Virtual system of the far end.
+        type: str
+        default: vsys1
+      declared:
+        description:
+          - A third-party peer, described by the settings of one tunnel end.
+          - The suboptions C(name), C(local_address), C(peer_address), C(version) (ikev1, ikev2 or
+            ikev2-preferred), C(pre_shared_key), C(local_id) and C(peer_id) (each a dict with
+            C(type) and C(id)), C(passive), C(ike) (C(encryption), C(hash), C(dh_group) lists and
+            C(lifetime)), C(esp) (C(encryption) and C(authentication) lists, C(dh_group) and
+            C(lifetime)), C(proxy_ids) (C(local), C(remote), C(protocol) and ports, from the
+            peer's side), C(liveness) (seconds, or null when off) and C(nat_traversal).
+          - Values use PAN-OS names, such as C(aes-256-gcm), C(non-auth), C(group20) and C(no-pfs).
+        type: dict
+  fail_on_mismatch:
+    description: Fail the task when any tunnel has a mismatch. The results are returned either way.
+    type: bool
+    default: false
+notes:
+  - A declared peer's O(peer.declared.pre_shared_key) is hidden in output and logs.
+"""
+
+EXAMPLES = r"""
+- name: Check the hub's tunnel to branch1 against branch1 itself
+  ipsec.panos.vpn_peer_check:
+    provider: "{{ hostvars['hub'].panos_provider }}"
+    peer:
+      provider: "{{ hostvars['branch1'].panos_provider }}"
+    fail_on_mismatch: true
+  register: check
+
+- name: Check a firewall against a strongSwan peer before the change window
+  ipsec.panos.vpn_peer_check:
+    config_source: candidate
+    tunnels: [vpn-lab]
+    peer:
+      declared:
+        name: lab-strongswan
+        local_address: 192.0.2.10
+        peer_address: 198.51.100.1
+        version: ikev2
+        pre_shared_key: "{{ lab_psk }}"
+        ike: {encryption: [aes-256-gcm], hash: [non-auth], dh_group: [group20], lifetime: 28800}
+        esp: {encryption: [aes-256-gcm], authentication: [none], dh_group: group20, lifetime: 3600}
+        proxy_ids:
+          - {local: 10.50.0.0/24, remote: 10.0.0.0/16}
+"""
+
+RETURN = r"""
+consistent:
+  description: True when no checked tunnel has a mismatch. Warnings do not count.
+  returned: always
+  type: bool
+tunnels:
+  description: One entry per pair of tunnel ends.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    local:
+      description: The local end's tunnel, gateway, addresses and IKE version.
+      type: dict
+    peer:
+      description: The far end's tunnel, gateway, addresses and IKE version.
+      type: dict
+    consistent:
+      description: True when no check of this pair is a mismatch.
+      type: bool
+    mismatches:
+      description: The names of the checks that failed.
+      type: list
+      elements: str
+    warnings:
+      description: The names of the checks that passed with a warning, such as different lifetimes.
+      type: list
+      elements: str
+    checks:
+      description:
+        - Every check, with C(check), C(status) (match, mismatch, warning or unknown), the
+          C(local) and C(peer) values, a C(message) and, unless it matched, a C(fix).
+        - Keys show only as C(********).
+      type: list
+      elements: dict
+  sample:
+    - local: {tunnel: vpn-branch1, gateway: gw-branch1, local_address: 198.51.100.1, peer_address: 203.0.113.11, version: ikev2}
+      peer: {tunnel: vpn-hub, gateway: gw-hub, local_address: 203.0.113.11, peer_address: 198.51.100.1, version: ikev2}
+      consistent: false
+      mismatches: [pre_shared_key]
+      warnings: []
+unpaired:
+  description: The tunnels of each end that no tunnel of the other end points at, by name.
+  returned: always
+  type: dict
+  sample: {local: [vpn-branch2], peer: []}
+"""
+
+import xml.etree.ElementTree as ET
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engine
+from ansible_collections.ipsec.panos.plugins.module_utils import _peer_check as peer_check
+from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
+from ansible_collections.ipsec.panos.plugins.module_utils._connection import PROVIDER_OPTIONS, PROVIDER_SPEC, Device
+from ansible_collections.ipsec.panos.plugins.module_utils._mapping import RenderContext
+from ansible_collections.ipsec.panos.plugins.module_utils._resources import IkeCryptoProfile, IkeGateway, IpsecCryptoProfile, IpsecTunnel
+
+# The far end's provider has the same options without the environment fallbacks.
+PEER_PROVIDER_OPTIONS = {name: {k: v for k, v in spec.items() if k != "fallback"} for name, spec in PROVIDER_OPTIONS.items()}
+
+ID_OPTIONS = dict(type=dict(type="str", required=True), id=dict(type="str", required=True), matching=dict(type="str", choices=["exact", "wildcard"]))
+DECLARED_OPTIONS = dict(
+    name=dict(type="str", default="declared-peer"),
+    local_address=dict(type="str", required=True),
+    peer_address=dict(type="str", required=True),
+    version=dict(type="str", default="ikev2", choices=["ikev1", "ikev2", "ikev2-preferred"]),
+    pre_shared_key=dict(type="str", no_log=True),
+    local_id=dict(type="dict", options=ID_OPTIONS),
+    peer_id=dict(type="dict", options=ID_OPTIONS),
+    passive=dict(type="bool", default=False),
+    ike=dict(
+        type="dict",
+        required=True,
+        options=dict(
+            encryption=dict(type="list", elements="str", required=True),
+            hash=dict(type="list", elements="str", required=True),
+            dh_group=dict(type="list", elements="str", required=True),
+            lifetime=dict(type="raw"),
+        ),
+    ),
+    esp=dict(
+        type="dict",
+        required=True,
+        options=dict(
+            encryption=dict(type="list", elements="str", required=True),
+            authentication=dict(type="list", elements="str", required=True),
+            dh_group=dict(type="str", required=True),
+            lifetime=dict(type="raw"),
+        ),
+    ),
+    proxy_ids=dict(
+        type="list",
+        elements="dict",
+        options=dict(
+            local=dict(type="str", required=True),
+            remote=dict(type="str", required=True),
+            protocol=dict(type="str", default="any", choices=["any", "number", "tcp", "udp"]),
+            protocol_number=dict(type="int"),
+            local_port=dict(type="int"),
+            remote_port=dict(type="int"),
+        ),
+    ),
+    liveness=dict(type="int"),
+    nat_traversal=dict(type="bool", default=False),
+)
+
+RESOURCES = (
+    ("ike_crypto_profiles", IkeCryptoProfile),
+    ("ipsec_crypto_profiles", IpsecCryptoProfile),
+    ("ike_gateways", IkeGateway),
+    ("ipsec_tunnels", IpsecTunnel),
+)
+
+
+def _objects(config_root, scope, context):
+    """Parse the VPN objects and the interface addresses out of a ``<config>`` element."""
+    objects = {}
+    addresses = {}
+    for key, cls in RESOURCES:
+        resource = cls()
+        result = ET.Element("result")
+        for xpath in resource.read_xpaths(scope):
+            for node in xml.select(config_root, xpath):
+                result.append(node)
+        have = resource.parse_read(result, scope, context)
+        objects[key] = {name: existing.item for name, existing in have.items()}
+        if key == "ike_gateways":
+            addresses = {name: found for name, found in resource.reachability.addresses.items() if found}
+    return objects, addresses
+
+
+def _config_from_text(text, option):
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as error:
+        raise engine.ValidationError(["%s: not well-formed XML (%s)" % (option, error)]) from None
+    if root.tag == "response":
+        inner = root.find("result/config")
+        root = inner if inner is not None else root
+    if root.tag != "config":
+        raise engine.ValidationError(["%s: expected a <config> document, found <%s>" % (option, root.tag)])
+    return root, RenderContext(engine.parse_version("10.2.0"))
+
+
+def _config_from_device(provider, source):
+    device = Device(provider).open()
+    result = device.show("/config") if source == "running" else device.get("/config")
+    root = result.find("config")
+    if root is None:
+        root = ET.Element("config")
+    return root, RenderContext(device.version)
+
+
+def _ends(label, provider, running_config, vsys, source, option):
+    scope = engine.Scope(vsys=vsys or "vsys1")
+    if running_config is not None:
+        root, context = _config_from_text(running_config, option)
+    else:
+        root, context = _config_from_device(provider, source)
+    objects, addresses = _objects(root, scope, context)
+    return peer_check.ends_from_config(label, objects, addresses)
+
+
+def _declared_end(declared):
+    return peer_check.TunnelEnd(
+        declared["name"],
+        declared["name"],
+        declared["name"],
+        version=declared["version"],
+        local_address=declared["local_address"],
+        peer_address=declared["peer_address"],
+        pre_shared_key=declared.get("pre_shared_key"),
+        local_id=declared.get("local_id"),
+        peer_id=declared.get("peer_id"),
+        passive=declared.get("passive"),
+        ike={
+            "encryption": declared["ike"]["encryption"],
+            "hash": declared["ike"]["hash"],
+            "dh_group": declared["ike"]["dh_group"],
+            "lifetime": peer_check.lifetime_seconds(declared["ike"].get("lifetime"), peer_check.DEFAULT_IKE_LIFETIME),
+        },
+        esp={
+            "encryption": declared["esp"]["encryption"],
+            "authentication": declared["esp"]["authentication"],
+            "dh_group": declared["esp"]["dh_group"],
+            "lifetime": peer_check.lifetime_seconds(declared["esp"].get("lifetime"), peer_check.DEFAULT_IPSEC_LIFETIME),
+        },
+        proxy_ids=declared.get("proxy_ids"),
+        liveness=declared.get("liveness"),
+        nat_traversal=declared.get("nat_traversal"),
+    )
+
+
+def run(module):
+    params = module.params
+    peer = params["peer"]
+    given = [key for key in ("provider", "running_config", "declared") if peer.get(key) is not None]
+    if len(given) != 1:
+        raise engine.ValidationError(
+            ["peer: give exactly one of provider, running_config and declared; got %s" % (", ".join(given) or "none")]
+        )
+
+    local = _ends("local", params["provider"], params.get("running_config"), params["vsys"], params["config_source"], "running_config")
+    if params.get("tunnels"):
+        unknown = sorted(set(params["tunnels"]) - {end.tunnel for end in local})
+        if unknown:
+            raise engine.ValidationError(
+                ["tunnels: %s not found on the local end, which has %s" % (", ".join(unknown), ", ".join(e.tunnel for e in local) or "no tunnels")]
+            )
+        local = [end for end in local if end.tunnel in params["tunnels"]]
+
+    if peer.get("provider") is not None and not peer["provider"].get("host"):
+        raise engine.ValidationError(["peer.provider.host: missing; the far device's address is required"])
+    if peer.get("declared") is not None:
+        far = [_declared_end(peer["declared"])]
+    else:
+        far = _ends("peer", peer.get("provider"), peer.get("running_config"), peer.get("vsys"), params["config_source"], "peer.running_config")
+
+    pairs, unpaired_local, unpaired_far = peer_check.pair_ends(local, far)
+    tunnels = []
+    for left, right in pairs:
+        checks = peer_check.compare(left, right)
+        entry = {"local": left.summary(), "peer": right.summary(), "checks": checks}
+        entry.update(peer_check.summarize(checks))
+        tunnels.append(entry)
+    result = {
+        "changed": False,
+        "consistent": all(entry["consistent"] for entry in tunnels),
+        "tunnels": tunnels,
+        "unpaired": {"local": [e.tunnel for e in unpaired_local], "peer": [e.tunnel for e in unpaired_far]},
+    }
+    if params["fail_on_mismatch"] and not result["consistent"]:
+        failing = ["%s: %s" % (entry["local"]["tunnel"], ", ".join(entry["mismatches"])) for entry in tunnels if not entry["consistent"]]
+        module.fail_json(msg="the tunnel ends disagree: %s" % "; ".join(failing), **result)
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            running_config=dict(type="str"),
+            vsys=dict(type="str", default="vsys1"),
+            config_source=dict(type="str", default="running", choices=["running", "candidate"]),
+            tunnels=dict(type="list", elements="str"),
+            peer=dict(
+                type="dict",
+                required=True,
+                options=dict(
+                    provider=dict(type="dict", options=PEER_PROVIDER_OPTIONS),
+                    running_config=dict(type="str"),
+                    vsys=dict(type="str", default="vsys1"),
+                    declared=dict(type="dict", options=DECLARED_OPTIONS),
+                ),
+            ),
+            fail_on_mismatch=dict(type="bool", default=False),
+            **PROVIDER_SPEC
+        ),
+        supports_check_mode=True,
+    )
+    engine.run_and_exit(module, lambda: run(module))
+
+
+if __name__ == "__main__":
+    main()
