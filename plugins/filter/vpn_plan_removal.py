@@ -10,7 +10,7 @@ short_description: Work out what a device loses when sites leave a VPN topology
 version_added: 0.2.0
 description:
   - Compares two plans of one device made by a topology design filter, such as
-    P(ipsec.panos.hub_and_spoke_design#filter): one with every site and one with the leaving
+    P(ipsec.panos.hub_and_spoke_design#filter), one with every site and one with the leaving
     sites excluded.
   - Objects only in the first plan are to be deleted. Objects in both plans that differ, such
     as a tunnel whose proxy IDs named a leaving site's network, are to be replaced.

@@ -251,6 +251,8 @@ def read_config_file(text, resource, scope, context):
 
 def plan_changes(resource, want, have, state, scope, context, prefix="config"):
     """Work out the actions that make the device match ``want`` under ``state``."""
+    # The object as written is validated again below, in the scope of this plan.
+    check.allow_template_variables(scope is not None and scope.on_panorama)
     plan = Plan()
     errors = []
     requested_names = set()
