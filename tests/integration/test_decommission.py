@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import REPO, make_inventory, run_playbook, start_demo_devices
+from conftest import REPO, Pansim, free_port, make_inventory, run_playbook, start_demo_devices
 
 BUILD = os.path.join(REPO, "playbooks", "hub_and_spoke.yml")
 DECOMMISSION = os.path.join(REPO, "playbooks", "decommission.yml")
@@ -162,3 +162,80 @@ def test_shared_profile_kept(sim, built, topology_removed, marker):
     assert [e.get("name") for e in network.findall("ike/crypto-profiles/ike-crypto-profiles/entry[@name='hub-spoke-ike']")] == ["hub-spoke-ike"]
     assert network.find("ike/crypto-profiles/ipsec-crypto-profiles/entry[@name='hub-spoke-ipsec']") is None
     assert "IKE gateway gw-partner (ike_crypto_profile)" in removal.stdout
+
+
+# -- site_to_site: one peer, then every peer ------------------------------------------
+
+S2S_BUILD = os.path.join(REPO, "playbooks", "site_to_site.yml")
+
+
+@pytest.fixture(scope="module")
+def firewall(tmp_path_factory, password):
+    import test_site_to_site as site_to_site
+
+    public_ip = site_to_site.example_host()["vpn_public_ip"]
+    devices = {"fw1": {"port": free_port(), "ip": public_ip, "gateway": "198.51.100.254"}}
+    sim = Pansim(str(tmp_path_factory.mktemp("pansim-s2s-decommission")), devices, password).start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(scope="module")
+def peers_removed(firewall, tmp_path_factory, marker):
+    import test_site_to_site as site_to_site
+
+    workdir = tmp_path_factory.mktemp("s2s-decommission")
+    inventory = site_to_site.make_inventory(workdir, firewall)
+    swan = "site_to_site_strongswan_dir=%s" % os.path.join(str(workdir), "strongswan")
+    starting = device_config(firewall, "fw1")
+    build = run_playbook(S2S_BUILD, inventory, firewall, marker, "-e", swan)
+    assert build.returncode == 0, build.output
+
+    def remove(sites=None):
+        variables = {"decommission_topology": "site_to_site", "decommission_hosts": "site_to_site_firewalls"}
+        if sites is not None:
+            variables["decommission_sites"] = sites
+        return run_playbook(DECOMMISSION, inventory, firewall, marker, "-e", json.dumps(variables), "-e", swan)
+
+    before_one = firewall.running_tree("fw1").find(DEVICE_ROOT + "/network")
+    one = remove(["branch-asa"])
+    after_one = firewall.running_tree("fw1").find(DEVICE_ROOT + "/network")
+    one_again = remove(["branch-asa"])
+    every = remove()
+    every_again = remove()
+    return {
+        "starting": starting,
+        "before_one": before_one,
+        "one": one,
+        "after_one": after_one,
+        "one_again": one_again,
+        "every": every,
+        "every_again": every_again,
+    }
+
+
+def test_peer_removed_others_kept(peers_removed):
+    assert peers_removed["one"].returncode == 0, peers_removed["one"].output
+    built = [e.get("name") for e in peers_removed["before_one"].findall("ike/crypto-profiles/ike-crypto-profiles/entry")]
+    assert "s2s-cisco_asa-ike" in built
+    network = peers_removed["after_one"]
+    gateways = sorted(e.get("name") for e in network.findall("ike/gateway/entry"))
+    assert not [g for g in gateways if "branch-asa" in g]
+    assert [g for g in gateways if "aws-vpc1" in g]
+    profiles = [e.get("name") for e in network.findall("ike/crypto-profiles/ike-crypto-profiles/entry")]
+    assert "s2s-cisco_asa-ike" not in profiles
+    assert "s2s-aws-ike" in profiles
+
+
+def test_peer_removal_idempotent(peers_removed):
+    again = peers_removed["one_again"]
+    assert again.returncode == 0, again.output
+    assert again.recap()["fw1"]["changed"] == 0, again.stdout
+
+
+def test_every_peer_removed_back_to_start(peers_removed, firewall):
+    assert peers_removed["every"].returncode == 0, peers_removed["every"].output
+    assert device_config(firewall, "fw1") == peers_removed["starting"]
+    again = peers_removed["every_again"]
+    assert again.returncode == 0, again.output
+    assert again.recap()["fw1"]["changed"] == 0, again.stdout
