@@ -17,7 +17,11 @@ class InterfaceSpec:
     """An outside interface: name, ``ADDR/LEN`` (or None), zone, virtual router and next-hop gateway.
 
     With a gateway, the virtual router gets a default route through the interface, as an
-    Internet-facing firewall has, so the peers of its IKE gateways are reachable.
+    Internet-facing firewall has, so the peers of its IKE gateways are reachable. The first
+    such route is ``default-route`` with the device's default metric (10). Each further
+    interface with a gateway in the same virtual router adds a floating default route
+    (``default-route-2`` with metric 20, ``default-route-3`` with metric 30, and so on), as a
+    firewall with a backup ISP has.
     """
 
     name: str
@@ -202,6 +206,23 @@ def _interface_entry(network, name):
     return container, container.find_entry("entry", name)
 
 
+def _default_route(routes, spec):
+    """Build the default route through ``spec``: the primary one, or a floating one behind the routes already there."""
+    rank = 1 + sum(1 for entry in routes.iter_tag("entry") if entry.child_text("destination") == "0.0.0.0/0")
+    name, number = "default-route", 1
+    while routes.find_entry("entry", name) is not None:
+        number += 1
+        name = "default-route-%d" % number
+
+    route = Node("entry", {"name": name})
+    route.append(leaf("destination", "0.0.0.0/0"))
+    route.append(leaf("interface", spec.name))
+    route.append(element("nexthop", leaf("ip-address", spec.gateway)))
+    if rank > 1:
+        route.append(leaf("metric", str(10 * rank)))
+    return route
+
+
 def add_interface(root, spec):
     """Add an outside interface with its IP, virtual router, zone and vsys import.
 
@@ -224,12 +245,7 @@ def add_interface(root, spec):
     _add_member(router, spec.name)
     if spec.gateway:
         routes = _path(network, "virtual-router", ("entry", spec.virtual_router), "routing-table", "ip", "static-route")
-        if routes.find_entry("entry", "default-route") is None:
-            route = Node("entry", {"name": "default-route"})
-            route.append(leaf("destination", "0.0.0.0/0"))
-            route.append(leaf("interface", spec.name))
-            route.append(element("nexthop", leaf("ip-address", spec.gateway)))
-            routes.append(route)
+        routes.append(_default_route(routes, spec))
 
     vsys = _path(device, "vsys", ("entry", DEFAULT_VSYS))
     zone_members = _path(vsys, "zone", ("entry", spec.zone), "network", "layer3")

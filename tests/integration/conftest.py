@@ -71,7 +71,10 @@ class Pansim:
                 "admins": {"admin": self.password},
                 "commit_seconds": 0.2,
             }
-            if device.get("ip"):
+            if device.get("interfaces"):
+                # Several outside interfaces, each a dict of pansim's interface keys (name, ip, zone, virtual_router, gateway).
+                entry["interfaces"] = [dict(interface) for interface in device["interfaces"]]
+            elif device.get("ip"):
                 entry["interfaces"] = [
                     {
                         "name": "ethernet1/1",
