@@ -239,3 +239,78 @@ def test_every_peer_removed_back_to_start(peers_removed, firewall):
     again = peers_removed["every_again"]
     assert again.returncode == 0, again.output
     assert again.recap()["fw1"]["changed"] == 0, again.stdout
+
+
+# -- redundant_path: one spoke, then the whole topology ---------------------------------
+
+REDUNDANT_BUILD = os.path.join(REPO, "playbooks", "redundant_path.yml")
+REDUNDANT_HOSTS = ("hub", "branch1", "branch2")
+
+
+@pytest.fixture(scope="module")
+def dual_isp(tmp_path_factory, password):
+    import test_redundant_path as redundant_path
+
+    devices = {}
+    for name, site in redundant_path.SITES.items():
+        interfaces = [{"name": link["interface"], "ip": link["public_ip"], "gateway": link["next_hop"]} for link in site["vpn_links"]]
+        devices[name] = {"port": free_port(), "interfaces": interfaces}
+    sim = Pansim(str(tmp_path_factory.mktemp("pansim-redundant-decommission")), devices, password).start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture(scope="module")
+def paths_removed(dual_isp, tmp_path_factory, marker):
+    import test_redundant_path as redundant_path
+
+    inventory = redundant_path.make_inventory(tmp_path_factory.mktemp("redundant-inventory"), dual_isp)
+    starting = {host: device_config(dual_isp, host) for host in REDUNDANT_HOSTS}
+    build = run_playbook(REDUNDANT_BUILD, inventory, dual_isp, marker)
+    assert build.returncode == 0, build.output
+    built_hub = dual_isp.running_tree("hub").find(DEVICE_ROOT + "/network")
+
+    def remove(sites=None):
+        variables = {"decommission_topology": "redundant_path"}
+        if sites is not None:
+            variables["decommission_sites"] = sites
+        return run_playbook(DECOMMISSION, inventory, dual_isp, marker, "-e", json.dumps(variables))
+
+    one = remove(["branch1"])
+    after_one = {host: dual_isp.running_tree(host).find(DEVICE_ROOT + "/network") for host in REDUNDANT_HOSTS}
+    branch1_after = device_config(dual_isp, "branch1")
+    every = remove()
+    every_again = remove()
+    return {
+        "starting": starting,
+        "built_hub": built_hub,
+        "one": one,
+        "after_one": after_one,
+        "branch1_after": branch1_after,
+        "every": every,
+        "every_again": every_again,
+    }
+
+
+def gateway_names(network):
+    return sorted(e.get("name") for e in network.findall("ike/gateway/entry"))
+
+
+def test_spoke_paths_removed_from_hub(paths_removed):
+    assert paths_removed["one"].returncode == 0, paths_removed["one"].output
+    built = gateway_names(paths_removed["built_hub"])
+    assert [g for g in built if "branch1" in g]
+    after = gateway_names(paths_removed["after_one"]["hub"])
+    assert [g for g in after if "branch1" in g] == []
+    assert [g for g in after if "branch2" in g] == [g for g in built if "branch2" in g]
+    assert paths_removed["branch1_after"] == paths_removed["starting"]["branch1"]
+
+
+def test_whole_redundant_topology_back_to_start(paths_removed, dual_isp):
+    assert paths_removed["every"].returncode == 0, paths_removed["every"].output
+    for host in REDUNDANT_HOSTS:
+        assert device_config(dual_isp, host) == paths_removed["starting"][host], host
+    again = paths_removed["every_again"]
+    assert again.returncode == 0, again.output
+    for host in REDUNDANT_HOSTS:
+        assert again.recap()[host]["changed"] == 0, again.stdout
