@@ -39,7 +39,8 @@ COMMON_RESOURCE_OPTIONS = dict(
     vsys=dict(type="str", default="vsys1"),
     template=dict(type="str"),
     template_stack=dict(type="str"),
-    running_config=dict(type="str"),
+    # An exported configuration carries encrypted keys and password hashes.
+    running_config=dict(type="str", no_log=True),
     panos_version=dict(type="str", default="10.2.0"),
 )
 COMMON_RESOURCE_OPTIONS.update(PROVIDER_SPEC)
@@ -230,23 +231,33 @@ def validate_config(resource, config, state, scope=None, prefix="config"):
         raise ValidationError(errors)
 
 
-def read_config_file(text, resource, scope, context):
-    """Parse an exported running configuration for the ``parsed`` state."""
+def config_from_text(text, option="running_config"):
+    """Parse an exported configuration, or a saved API reply around one; return its ``<config>`` element."""
     try:
         root = ET.fromstring(text)
     except ET.ParseError as error:
-        raise ValidationError(["running_config: not well-formed XML (%s)" % error]) from None
+        raise ValidationError(["%s: not well-formed XML (%s)" % (option, error)]) from None
     if root.tag == "response":
         inner = root.find("result/config")
         root = inner if inner is not None else root
     if root.tag != "config":
-        raise ValidationError(["running_config: expected a <config> document, found <%s>" % root.tag])
+        raise ValidationError(["%s: expected a <config> document, found <%s>" % (option, root.tag)])
+    return root
 
+
+def select_read(root, resource, scope):
+    """Return a ``<result>`` holding what the resource's read xpaths select in the ``<config>`` element ``root``."""
     result = ET.Element("result")
     for xpath in resource.read_xpaths(scope):
         for node in xml.select(root, xpath):
             result.append(node)
-    return resource.parse_read(result, scope, context)
+    return result
+
+
+def read_config_file(text, resource, scope, context):
+    """Parse an exported running configuration for the ``parsed`` state."""
+    root = config_from_text(text)
+    return resource.parse_read(select_read(root, resource, scope), scope, context)
 
 
 def plan_changes(resource, want, have, state, scope, context, prefix="config"):

@@ -17,26 +17,13 @@ import fnmatch
 
 from ansible_collections.ipsec.panos.plugins.module_utils import _secrets as secrets
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import MappingError, duration_seconds
+from ansible_collections.ipsec.panos.plugins.module_utils._resources.crypto import PREDEFINED_IKE_PROFILES, PREDEFINED_IPSEC_PROFILES
 
 try:
     import netaddr
 except ImportError:  # pragma: no cover - the modules report missing libraries
     netaddr = None
 
-# Contents of the predefined crypto profiles, for configurations that name one without
-# listing it. pansim preloads the same values.
-# NOTE: taken from the PAN-OS documentation of the predefined profiles, not read from a
-# factory configuration of every release.
-PREDEFINED_IKE_PROFILES = {
-    "default": {"encryption": ["aes-128-cbc", "3des"], "hash": ["sha1"], "dh_group": ["group2"], "lifetime": 28800},
-    "Suite-B-GCM-128": {"encryption": ["aes-128-cbc"], "hash": ["sha256"], "dh_group": ["group19"], "lifetime": 28800},
-    "Suite-B-GCM-256": {"encryption": ["aes-256-cbc"], "hash": ["sha384"], "dh_group": ["group20"], "lifetime": 28800},
-}
-PREDEFINED_IPSEC_PROFILES = {
-    "default": {"esp_encryption": ["aes-128-cbc", "3des"], "esp_authentication": ["sha1"], "dh_group": "group2", "lifetime": 3600},
-    "Suite-B-GCM-128": {"esp_encryption": ["aes-128-gcm"], "esp_authentication": ["none"], "dh_group": "group19", "lifetime": 3600},
-    "Suite-B-GCM-256": {"esp_encryption": ["aes-256-gcm"], "esp_authentication": ["none"], "dh_group": "group20", "lifetime": 3600},
-}
 # PAN-OS defaults when a profile or gateway leaves the value out.
 DEFAULT_IKE_LIFETIME = 28800
 DEFAULT_IPSEC_LIFETIME = 3600

@@ -184,7 +184,6 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engine
 from ansible_collections.ipsec.panos.plugins.module_utils import _peer_check as peer_check
-from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
 from ansible_collections.ipsec.panos.plugins.module_utils._connection import PROVIDER_OPTIONS, PROVIDER_SPEC, Device
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import RenderContext
 from ansible_collections.ipsec.panos.plugins.module_utils._resources import IkeCryptoProfile, IkeGateway, IpsecCryptoProfile, IpsecTunnel
@@ -252,11 +251,7 @@ def _objects(config_root, scope, context):
     addresses = {}
     for key, cls in RESOURCES:
         resource = cls()
-        result = ET.Element("result")
-        for xpath in resource.read_xpaths(scope):
-            for node in xml.select(config_root, xpath):
-                result.append(node)
-        have = resource.parse_read(result, scope, context)
+        have = resource.parse_read(engine.select_read(config_root, resource, scope), scope, context)
         objects[key] = {name: existing.item for name, existing in have.items()}
         if key == "ike_gateways":
             addresses = {name: found for name, found in resource.reachability.addresses.items() if found}
@@ -264,16 +259,7 @@ def _objects(config_root, scope, context):
 
 
 def _config_from_text(text, option):
-    try:
-        root = ET.fromstring(text)
-    except ET.ParseError as error:
-        raise engine.ValidationError(["%s: not well-formed XML (%s)" % (option, error)]) from None
-    if root.tag == "response":
-        inner = root.find("result/config")
-        root = inner if inner is not None else root
-    if root.tag != "config":
-        raise engine.ValidationError(["%s: expected a <config> document, found <%s>" % (option, root.tag)])
-    return root, RenderContext(engine.parse_version("10.2.0"))
+    return engine.config_from_text(text, option), RenderContext(engine.parse_version("10.2.0"))
 
 
 def _config_from_device(provider, source):
@@ -372,7 +358,7 @@ def run(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            running_config=dict(type="str"),
+            running_config=dict(type="str", no_log=True),
             vsys=dict(type="str", default="vsys1"),
             config_source=dict(type="str", default="running", choices=["running", "candidate"]),
             tunnels=dict(type="list", elements="str"),
@@ -381,7 +367,7 @@ def main():
                 required=True,
                 options=dict(
                     provider=dict(type="dict", options=PEER_PROVIDER_OPTIONS),
-                    running_config=dict(type="str"),
+                    running_config=dict(type="str", no_log=True),
                     vsys=dict(type="str", default="vsys1"),
                     declared=dict(type="dict", options=DECLARED_OPTIONS),
                 ),

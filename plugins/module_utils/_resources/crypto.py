@@ -28,6 +28,22 @@ from ansible_collections.ipsec.panos.plugins.module_utils._resources.common impo
 
 LIFETIME_LIMITS = {"seconds": (180, 65535), "minutes": (3, 65535), "hours": (1, 65535), "days": (1, 365)}
 CRYPTO_PREDEFINED = ("default", "Suite-B-GCM-128", "Suite-B-GCM-256")
+
+# The contents of the predefined profiles, in module option form. A device always has them,
+# but an exported or hand-made configuration may leave them out while objects still use
+# them. pansim preloads the same values.
+# NOTE: taken from the PAN-OS documentation of the predefined profiles, not read from a
+# factory configuration of every release.
+PREDEFINED_IKE_PROFILES = {
+    "default": {"encryption": ["aes-128-cbc", "3des"], "hash": ["sha1"], "dh_group": ["group2"], "lifetime": "8h"},
+    "Suite-B-GCM-128": {"encryption": ["aes-128-cbc"], "hash": ["sha256"], "dh_group": ["group19"], "lifetime": "8h"},
+    "Suite-B-GCM-256": {"encryption": ["aes-256-cbc"], "hash": ["sha384"], "dh_group": ["group20"], "lifetime": "8h"},
+}
+PREDEFINED_IPSEC_PROFILES = {
+    "default": {"esp_encryption": ["aes-128-cbc", "3des"], "esp_authentication": ["sha1"], "dh_group": "group2", "lifetime": "1h"},
+    "Suite-B-GCM-128": {"esp_encryption": ["aes-128-gcm"], "esp_authentication": ["none"], "dh_group": "group19", "lifetime": "1h"},
+    "Suite-B-GCM-256": {"esp_encryption": ["aes-256-gcm"], "esp_authentication": ["none"], "dh_group": "group20", "lifetime": "1h"},
+}
 GCM_CIPHERS = ("aes-128-gcm", "aes-256-gcm")
 
 # The first PAN-OS release that accepts each value. Values not listed work on every
