@@ -228,6 +228,8 @@ def _run(device, admin, request_type, params):
         return _version(device)
     if request_type == "export":
         return _export(device, params)
+    if request_type == "log":
+        return Reply(ops.run_log(device, params))
     raise ApiError(errors.BAD_REQUEST, f'Illegal value for parameter "type" [{request_type}].')
 
 
@@ -241,6 +243,8 @@ def _describe(request_type, params):
         return ops.command_label(params.get("cmd") or "<commit/>"), None
     if request_type == "export":
         return params.get("category"), None
+    if request_type == "log":
+        return params.get("action") or params.get("log-type"), None
     return None, None
 
 

@@ -1,15 +1,16 @@
-"""Operational commands (``type=op``) and commit requests (``type=commit``).
+"""Operational commands (``type=op``), commit requests (``type=commit``) and log queries (``type=log``).
 
 Commands arrive as XML, for example ``<show><system><info/></system></show>``.
 The dispatcher follows single-child elements to build the command words
 (``show system info``) and picks the handler of the longest known prefix.
-New commands, such as the VPN show commands, register in COMMANDS.
+New commands register in COMMANDS; the VPN commands live in ``pansim.vpn_ops``.
 """
 
 import time
 from dataclasses import dataclass
 
-from pansim import errors, panorama, responses, sysinfo
+from pansim import errors, panorama, responses, sysinfo, system_log, vpn_ops
+from pansim.vpn_runtime import fabric_of
 from pansim.errors import ApiError
 from pansim.factory import PANORAMA_LOCATIONS
 from pansim.node import element, leaf, parse_xml, to_xml
@@ -63,16 +64,37 @@ def show_system_info(ctx):
     return responses.result(to_xml(system))
 
 
+# Management-plane processes listed by ``show system resources``: name, resident KiB, %CPU.
+_TOP_PROCESSES = (
+    ("mgmtsrvr", 412376, 1.3),
+    ("devsrvr", 298112, 0.7),
+    ("ikemgr", 61220, 0.3),
+    ("keymgr", 20480, 0.0),
+    ("routed", 88064, 0.3),
+    ("logrcvr", 154880, 0.3),
+)
+
+
 def show_system_resources(ctx):
-    # The layout matches the regular expression pan-os-python applies for PAN-OS 9.0 and later.
+    """Return top output; the ikemgr line grows with the number of IKE SAs the firewall holds."""
+    # The header layout matches the regular expression pan-os-python applies for PAN-OS 9.0 and later.
     uptime = sysinfo.uptime_text(ctx.device.clock() - ctx.device.started)
+    ike_sas = 0 if ctx.device.is_panorama else len(fabric_of(ctx.device).view(ctx.device).ike_sas)
     text = (
         f"top - {time.strftime('%H:%M:%S')} up {uptime},  1 user,  load average: 0.52, 0.40, 0.35\n"
         "Tasks: 150 total,   1 running, 149 sleeping,   0 stopped,   0 zombie\n"
         "%Cpu(s):  3.1 us,  1.2 sy,  0.0 ni, 95.5 id,  0.2 wa,  0.0 hi,  0.0 si,  0.0 st\n"
         "KiB Mem :  8167848 total,   512000 free,  4096000 used,  3559848 buff/cache\n"
         "KiB Swap:        0 total,        0 free,        0 used.  3000000 avail Mem\n"
+        "\n"
+        "  PID USER      PR  NI    VIRT    RES    SHR S  %CPU %MEM     TIME+ COMMAND\n"
     )
+    for pid, (name, resident, cpu) in enumerate(_TOP_PROCESSES, start=2101):
+        if name == "ikemgr":
+            resident += 64 * ike_sas
+            cpu += 0.1 * ike_sas
+        memory = 100.0 * resident / 8167848
+        text += f"{pid:5d} root      20   0 {resident * 3:7d} {resident:6d} {resident // 4:6d} S {cpu:5.1f} {memory:4.1f}   1:02.17 {name}\n"
     return responses.result(responses.cdata(text))
 
 
@@ -254,6 +276,7 @@ COMMANDS = {
     ("show", "devices", "all"): show_devices,
     ("show", "devices", "connected"): show_devices,
     ("show", "devicegroups"): show_devicegroups,
+    **vpn_ops.COMMANDS,
 }
 
 
@@ -368,3 +391,16 @@ def run_commit(device, admin, cmd_text, action=None):
     if job is None:
         return responses.success_message("There are no changes to commit.", code=19)
     return _job_enqueued(job)
+
+
+# Log queries
+
+
+def run_log(device, params):
+    """Serve a ``type=log`` request from the device's system log, after bringing VPN state up to date."""
+    if device.is_panorama:
+        raise ApiError(errors.BAD_REQUEST, "pansim keeps no logs on a Panorama")
+    fabric = fabric_of(device)
+    with fabric.lock:
+        log = fabric.system_log(device)
+        return system_log.handle_log_request(log, params, fabric.clock())

@@ -5,6 +5,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from pansim import control, vpn_runtime
 from pansim.api import XML_CONTENT_TYPE, handle_request
 
 LOG = logging.getLogger("pansim")
@@ -36,7 +37,7 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def _serve(self, body):
         url = urlsplit(self.path)
-        if url.path not in API_PATHS:
+        if url.path not in API_PATHS and url.path != control.LINK_PATH:
             self._send(404, "text/plain", b"not found: use /api/\n")
             return
 
@@ -46,7 +47,10 @@ class ApiHandler(BaseHTTPRequestHandler):
 
         device = self.server.device
         with device.lock:
-            reply = handle_request(device, params, self.headers, self.client_address[0])
+            if url.path == control.LINK_PATH:
+                reply = control.handle_link_request(device, self.command, params, self.headers)
+            else:
+                reply = handle_request(device, params, self.headers, self.client_address[0])
 
         self._send(reply.http_status, XML_CONTENT_TYPE, reply.body.encode("utf-8"), reply.headers)
         _log_request(device.name, self.client_address[0], reply)
@@ -102,6 +106,8 @@ class DeviceServer(ThreadingHTTPServer):
     def __init__(self, device, port, ssl_context):
         super().__init__((LISTEN_ADDRESS, port), ApiHandler)
         self.device = device
+        # The firewalls served by one process reach each other's IKE gateways.
+        vpn_runtime.PROCESS_FABRIC.add(device)
         # The TLS handshake runs in the request thread, so a slow client cannot stall accept().
         self.socket = ssl_context.wrap_socket(self.socket, server_side=True, do_handshake_on_connect=False)
         self._thread = None

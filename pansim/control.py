@@ -1,0 +1,61 @@
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Simulator-only controls served next to ``/api/`` on each device port. No PAN-OS device has them.
+
+``/_pansim/link`` takes an outside link down or up, so tests can exercise
+tunnel-monitor failover:
+
+* ``POST /_pansim/link`` with form fields ``interface`` and ``state`` (up or
+  down) changes one interface of this firewall and returns every link's state.
+* ``GET /_pansim/link`` returns every link's state.
+
+Both need the API key of one of the device's admins (``key`` or ``X-PAN-KEY``),
+as ``/api/`` does. While a link is down, every tunnel whose IKE gateway uses it,
+on either end, fails as peer unreachable.
+"""
+
+from pansim import errors, responses
+from pansim.api import Reply
+from pansim.errors import ApiError
+from pansim.node import element, leaf, to_xml
+from pansim.vpn_runtime import LinkError, fabric_of
+
+LINK_PATH = "/_pansim/link"
+STATES = ("up", "down")
+
+
+def _links_reply(links, admin, action, interface):
+    entries = element("links", *(element("entry", leaf("state", state), attrib={"name": name}) for name, state in links))
+    return Reply(responses.result(to_xml(entries)), admin=admin, request_type="pansim", action=action, xpath=interface)
+
+
+def _error(code, message, http_status, admin=None):
+    return Reply(responses.error(code, [message]), http_status, status="error", code=code, admin=admin, request_type="pansim", action="link")
+
+
+def handle_link_request(device, method, params, headers):
+    """Serve GET or POST on ``/_pansim/link`` for ``device`` (whose lock the caller holds)."""
+    try:
+        admin = device.admin_for_key(params.get("key") or headers.get("X-PAN-KEY"))
+    except ApiError:
+        return Reply(responses.INVALID_CREDENTIAL, 403, status="error", code=errors.FORBIDDEN, request_type="pansim", action="link")
+    if device.is_panorama:
+        return _error(errors.BAD_REQUEST, f"device {device.name} is a Panorama and has no data links", 400, admin)
+
+    fabric = fabric_of(device)
+    if method == "GET":
+        return _links_reply(fabric.links(device), admin, "link", None)
+    if method != "POST":
+        return _error(errors.BAD_REQUEST, f"method {method} is not allowed; use GET or POST", 405, admin)
+
+    interface = (params.get("interface") or "").strip()
+    state = (params.get("state") or "").strip().lower()
+    if not interface:
+        return _error(errors.BAD_REQUEST, "missing parameter: interface", 400, admin)
+    if state not in STATES:
+        return _error(errors.BAD_REQUEST, f"invalid state {state!r}: use up or down", 400, admin)
+    try:
+        links = fabric.set_link(device, interface, state == "up")
+    except LinkError as exc:
+        return _error(errors.OBJECT_NOT_PRESENT, str(exc), 400, admin)
+    return _links_reply(links, admin, f"link-{state}", interface)
