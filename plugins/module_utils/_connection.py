@@ -227,7 +227,8 @@ class Device:
         credentials = dict(
             api_username=provider.get("username") or "admin",
             api_password=provider.get("password"),
-            api_key=provider.get("api_key"),
+            # An empty key means none: AWX injects PANOS_API_KEY even when the credential has no key.
+            api_key=provider.get("api_key") or None,
             port=provider.get("port") or 443,
         )
         context = _build_ssl_context(provider)
