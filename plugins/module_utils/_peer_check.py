@@ -196,7 +196,7 @@ def pair_ends(left, right):
         for index, other in enumerate(right):
             if index in taken:
                 continue
-            if _points_at(end, other) and _points_at(other, end):
+            if _points_at(sender=end, receiver=other) and _points_at(sender=other, receiver=end):
                 match = index
                 break
         if match is None:
@@ -208,11 +208,11 @@ def pair_ends(left, right):
     return pairs, unpaired_left, unpaired_right
 
 
-def _points_at(end, other):
-    """Tell whether ``end`` would send IKE to ``other``: its peer address is the other's local address."""
-    if end.peer_type == "dynamic":
+def _points_at(sender, receiver):
+    """Tell whether ``sender`` would send IKE to ``receiver``: its peer address is the receiver's local address."""
+    if sender.peer_type == "dynamic":
         return True
-    return end.peer_address is not None and end.peer_address == other.local_address
+    return sender.peer_address is not None and sender.peer_address == receiver.local_address
 
 
 def _check(name, status, local, peer, message, fix=None):
@@ -429,7 +429,11 @@ def _check_initiator(left, right):
 
 def _check_lifetimes(left, right, version):
     checks = []
-    for name, a, b in (("ike_lifetime", left.ike.get("lifetime"), right.ike.get("lifetime")), ("ipsec_lifetime", left.esp.get("lifetime"), right.esp.get("lifetime"))):
+    pairs = (
+        ("ike_lifetime", left.ike.get("lifetime"), right.ike.get("lifetime")),
+        ("ipsec_lifetime", left.esp.get("lifetime"), right.esp.get("lifetime")),
+    )
+    for name, a, b in pairs:
         if a == b:
             checks.append(_check(name, MATCH, a, b, "same lifetime in seconds"))
             continue

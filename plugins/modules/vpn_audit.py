@@ -35,7 +35,7 @@ attributes:
     description: Returns no diff, because nothing changes.
   idempotent:
     support: full
-    description: Never changes anything; RV(changed) is always false.
+    description: Never changes anything; C(changed) is always false.
 options:
   running_config:
     description:

@@ -75,9 +75,45 @@ options:
     suboptions:
       provider:
         description:
-          - How to reach the far PAN-OS device, with the suboptions of O(provider). Nothing falls
-            back to the C(PANOS_*) environment variables here, which belong to the local end.
+          - How to reach the far PAN-OS device. Nothing falls back to the C(PANOS_*) environment
+            variables here, because they belong to the local end.
         type: dict
+        suboptions:
+          host:
+            description: Hostname or IP address of the far device's management interface.
+            type: str
+          port:
+            description: HTTPS port of the XML API.
+            type: int
+            default: 443
+          username:
+            description: Administrator name, used to get an API key when O(peer.provider.api_key) is not set.
+            type: str
+            default: admin
+          password:
+            description: Password of O(peer.provider.username).
+            type: str
+          api_key:
+            description: API key, used instead of a username and password.
+            type: str
+          validate_certs:
+            description: Verify the device's TLS certificate.
+            type: bool
+            default: true
+          ca_path:
+            description: CA bundle to verify the certificate with.
+            type: path
+          timeout:
+            description: Seconds to wait for each API request.
+            type: int
+            default: 60
+          retries:
+            description: How often a request that failed in transit is sent again.
+            type: int
+            default: 3
+          serial:
+            description: Serial number of a firewall reached through the Panorama in O(peer.provider.host).
+            type: str
       running_config:
         description: The far end's configuration as XML text.
         type: str
@@ -87,21 +123,149 @@ options:
         default: vsys1
       declared:
         description:
-          - A third-party peer, described by the settings of one tunnel end.
-          - The suboptions C(name), C(local_address), C(peer_address), C(version) (ikev1, ikev2 or
-            ikev2-preferred), C(pre_shared_key), C(local_id) and C(peer_id) (each a dict with
-            C(type) and C(id)), C(passive), C(ike) (C(encryption), C(hash), C(dh_group) lists and
-            C(lifetime)), C(esp) (C(encryption) and C(authentication) lists, C(dh_group) and
-            C(lifetime)), C(proxy_ids) (C(local), C(remote), C(protocol) and ports, from the
-            peer's side), C(liveness) (seconds, or null when off) and C(nat_traversal).
+          - A third-party peer, described by the settings of its end of one tunnel.
           - Values use PAN-OS names, such as C(aes-256-gcm), C(non-auth), C(group20) and C(no-pfs).
         type: dict
+        suboptions:
+          name:
+            description: A name for the peer, shown as its tunnel and gateway in the results.
+            type: str
+            default: declared-peer
+          local_address:
+            description: The peer's own outside address, which the PAN-OS gateway names as its peer address.
+            type: str
+            required: true
+          peer_address:
+            description: The address the peer sends IKE to, which is the PAN-OS gateway's local address.
+            type: str
+            required: true
+          version:
+            description: The IKE version the peer runs.
+            type: str
+            choices: [ikev1, ikev2, ikev2-preferred]
+            default: ikev2
+          pre_shared_key:
+            description: The peer's pre-shared key, compared by its SHA-1 and hidden in all output.
+            type: str
+          local_id:
+            description: The ID the peer sends. Without it, the peer is taken to send its address.
+            type: dict
+            suboptions:
+              type:
+                description: ID type.
+                type: str
+                required: true
+              id:
+                description: ID value.
+                type: str
+                required: true
+              matching:
+                description: How the ID is matched.
+                type: str
+                choices: [exact, wildcard]
+          peer_id:
+            description: The ID the peer expects from PAN-OS. Without it, the peer accepts any.
+            type: dict
+            suboptions:
+              type:
+                description: ID type.
+                type: str
+                required: true
+              id:
+                description: ID value, a pattern with O(peer.declared.peer_id.matching=wildcard).
+                type: str
+                required: true
+              matching:
+                description: How the ID is matched.
+                type: str
+                choices: [exact, wildcard]
+          passive:
+            description: The peer only answers and never starts IKE.
+            type: bool
+            default: false
+          ike:
+            description: What the peer accepts in phase 1.
+            type: dict
+            required: true
+            suboptions:
+              encryption:
+                description: Encryption algorithms, such as C(aes-256-cbc) or C(aes-256-gcm).
+                type: list
+                elements: str
+                required: true
+              hash:
+                description: Integrity algorithms, such as C(sha256), or C(non-auth) with GCM.
+                type: list
+                elements: str
+                required: true
+              dh_group:
+                description: DH groups, such as C(group20).
+                type: list
+                elements: str
+                required: true
+              lifetime:
+                description: The IKE SA lifetime, in seconds or as C(8h), C(480m).
+                type: raw
+          esp:
+            description: What the peer accepts in phase 2.
+            type: dict
+            required: true
+            suboptions:
+              encryption:
+                description: ESP encryption algorithms.
+                type: list
+                elements: str
+                required: true
+              authentication:
+                description: ESP authentication algorithms, C(none) with GCM.
+                type: list
+                elements: str
+                required: true
+              dh_group:
+                description: The PFS group, or C(no-pfs).
+                type: str
+                required: true
+              lifetime:
+                description: The IPsec SA lifetime, in seconds or as C(1h).
+                type: raw
+          proxy_ids:
+            description: The peer's traffic selectors, from the peer's side (its local is PAN-OS's remote).
+            type: list
+            elements: dict
+            suboptions:
+              local:
+                description: The peer's local prefix.
+                type: str
+                required: true
+              remote:
+                description: The peer's remote prefix.
+                type: str
+                required: true
+              protocol:
+                description: Protocol of the selector.
+                type: str
+                choices: [any, number, tcp, udp]
+                default: any
+              protocol_number:
+                description: IP protocol number with O(peer.declared.proxy_ids[].protocol=number).
+                type: int
+              local_port:
+                description: The peer's local port, for tcp and udp.
+                type: int
+              remote_port:
+                description: The peer's remote port, for tcp and udp.
+                type: int
+          liveness:
+            description: Dead peer detection or liveness interval in seconds; leave unset when off.
+            type: int
+          nat_traversal:
+            description: NAT traversal is on at the peer.
+            type: bool
+            default: false
   fail_on_mismatch:
     description: Fail the task when any tunnel has a mismatch. The results are returned either way.
     type: bool
     default: false
-notes:
-  - A declared peer's O(peer.declared.pre_shared_key) is hidden in output and logs.
 """
 
 EXAMPLES = r"""
