@@ -424,6 +424,9 @@ def execute(module, resource):
     if state == "gathered":
         return {"changed": False, "gathered": [resource.display(e.item, context) for e in have.values()]}
 
+    scope_errors = resource.validate_scope(scope) if state != "deleted" else []
+    if scope_errors:
+        raise ValidationError(scope_errors)
     plan = plan_changes(resource, want, have, state, scope, context)
     related_have = {name: other.parse_read(result, scope, context) for name, other in related.items()}
     errors = references.check_references(resource, want, plan, related_have)

@@ -209,6 +209,10 @@ class EntryResource:
     def check_deletable(self, name, path):
         return []
 
+    def validate_scope(self, scope):
+        """Return errors about the task's scope that only the read can show, such as a missing virtual router."""
+        return []
+
     def remaining_users(self, name, plan, transaction):
         """Return users of ``name`` that are not references, as (resource, user, option) tuples.
 

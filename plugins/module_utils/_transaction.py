@@ -194,6 +194,9 @@ def execute_transaction(module, config):
         return {"changed": False, "gathered": gathered}
 
     errors = []
+    if state != "deleted":
+        for section in sections:
+            errors.extend("%s: %s" % (section.prefix, error) for error in section.resource.validate_scope(scope))
     for section in sections:
         try:
             section.plan = engine.plan_changes(section.resource, section.want, section.have, state, scope, context, section.prefix)

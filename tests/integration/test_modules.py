@@ -105,3 +105,13 @@ def test_logical_router_route(demo_devices, inventory):
 def test_rules_in_vpn_transaction(demo_devices, inventory):
     run = run_playbook(os.path.join(HERE, "playbooks", "vpn_rules.yml"), inventory, demo_devices, "rules-key")
     assert run.returncode == 0, run.output
+
+
+def test_missing_router_or_profile_rejected(demo_devices, inventory):
+    before = (demo_devices.candidate("branch1"), demo_devices.running("branch1"))
+
+    run = run_playbook(os.path.join(HERE, "playbooks", "missing_router.yml"), inventory, demo_devices, "router-key")
+
+    assert run.returncode == 0, run.output
+    assert (demo_devices.candidate("branch1"), demo_devices.running("branch1")) == before
+    assert "defualt" not in demo_devices.candidate("branch1")

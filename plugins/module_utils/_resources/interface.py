@@ -57,6 +57,12 @@ class TunnelInterface(EntryResource):
     )
     extra_options = ("zone", "virtual_router")
 
+    def __init__(self):
+        # Virtual routers and interface management profiles the read found; None before the
+        # read, and in a template stack, whose templates may define them.
+        self.known_routers = None
+        self.known_management_profiles = None
+
     def zone_container(self, scope):
         return "%s/zone" % scope.root("vsys")
 
@@ -66,12 +72,16 @@ class TunnelInterface(EntryResource):
     def import_xpath(self, scope):
         return "%s/import/network/interface" % scope.root("vsys")
 
+    def management_profiles_container(self, scope):
+        return "%s/network/profiles/interface-management-profile" % scope.device_root
+
     def read_xpaths(self, scope):
         return [
             self.container_xpath(scope),
             self.zone_container(scope),
             self.router_container(scope),
             self.import_xpath(scope),
+            self.management_profiles_container(scope),
         ]
 
     def parse_read(self, result, scope, context):
@@ -80,6 +90,11 @@ class TunnelInterface(EntryResource):
         routers = _member_owners(self.find_container(result, "virtual-router"), "interface")
         imported_node = self.find_container(result, "interface")
         imported = set(xml.members_of(imported_node, ".") or []) if imported_node is not None else set()
+        if not scope.template_stack:
+            router_node = self.find_container(result, "virtual-router")
+            self.known_routers = {e.get("name") for e in router_node.findall("entry")} if router_node is not None else set()
+            profile_node = self.find_container(result, "interface-management-profile")
+            self.known_management_profiles = {e.get("name") for e in profile_node.findall("entry")} if profile_node is not None else set()
         for name, existing in have.items():
             existing.item["zone"] = zones.get(name)
             existing.item["virtual_router"] = routers.get(name)
@@ -99,6 +114,10 @@ class TunnelInterface(EntryResource):
         errors += check_length(item.get("comment"), 1023, "%s.comment" % path)
         errors += check_length(item.get("management_profile"), 31, "%s.management_profile" % path)
         errors += check_length(item.get("netflow_profile"), 63, "%s.netflow_profile" % path)
+        errors += _check_known(item.get("virtual_router"), self.known_routers, "%s.virtual_router" % path, "virtual router")
+        errors += _check_known(
+            item.get("management_profile"), self.known_management_profiles, "%s.management_profile" % path, "interface management profile"
+        )
         for index, address in enumerate((item.get("ipv6") or {}).get("addresses") or []):
             where = "%s.ipv6.addresses[%d]" % (path, index)
             problems = check.check_interface_address(address, where)
@@ -163,6 +182,16 @@ class TunnelInterface(EntryResource):
 
     def router_member_xpath(self, scope, router, name):
         return "%s/%s" % (self.router_interface_xpath(scope, router), xml.member_step(name))
+
+
+def _check_known(value, known, path, label):
+    """Return an error when ``value`` names an object the read did not find; nothing before the read."""
+    if value is None or known is None or value in known or str(value).startswith("$"):
+        return []
+    return [
+        "%s: %s %r does not exist (the device has %s); create it first or correct the name"
+        % (path, label, value, ", ".join(sorted(known)) or "none")
+    ]
 
 
 def _member(name):

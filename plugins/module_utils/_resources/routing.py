@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 from ansible_collections.ipsec.panos.plugins.module_utils import _validate as check
 from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import EntryList, Group, Integer, Prefix, Text, Variant, YesNo
@@ -64,6 +66,37 @@ class StaticRoute(EntryResource):
             scope.device_root,
             xml.entry_step(scope.virtual_router),
         )
+
+    def __init__(self):
+        # The virtual routers the read found, or None before the read and where it cannot tell.
+        self.known_routers = None
+
+    def read_xpaths(self, scope):
+        if getattr(scope, "logical_router", None) or scope.template_stack:
+            return [self.container_xpath(scope)]
+        # The whole virtual-router container, so a misspelt router is reported instead of
+        # being created by the first write; tunnel interfaces read the same container.
+        return ["%s/network/virtual-router" % scope.device_root]
+
+    def parse_read(self, result, scope, context):
+        if getattr(scope, "logical_router", None) or scope.template_stack:
+            return super().parse_read(result, scope, context)
+        routers = self.find_container(result, "virtual-router")
+        self.known_routers = {entry.get("name") for entry in routers.findall("entry")} if routers is not None else set()
+        selected = ET.Element("result")
+        router = routers.find("entry[@name='%s']" % scope.virtual_router) if routers is not None and "'" not in scope.virtual_router else None
+        routes = router.find("routing-table/ip/static-route") if router is not None else None
+        if routes is not None:
+            selected.append(routes)
+        return super().parse_read(selected, scope, context)
+
+    def validate_scope(self, scope):
+        if self.known_routers is None or scope.virtual_router in self.known_routers:
+            return []
+        return [
+            "virtual_router: virtual router %r does not exist (the device has %s); create it first or correct the name, "
+            "because writing a route would create an empty router" % (scope.virtual_router, ", ".join(sorted(self.known_routers)) or "none")
+        ]
 
     def validate_item(self, item, path):
         errors = []
