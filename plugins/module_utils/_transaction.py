@@ -186,6 +186,7 @@ def execute_transaction(module, config):
     result = device.get(engine.union_xpath(reads))
     for section in sections:
         section.have = section.resource.parse_read(result, scope, context)
+    share_planned_profiles(sections, state)
 
     if state == "gathered":
         gathered = {}
@@ -256,6 +257,26 @@ def _keep_used(sections, related_have, transaction, scope, context):
             section.plan = engine.Plan()
         transaction[section.type_name] = section.plan
     return kept
+
+
+def share_planned_profiles(sections, state):
+    """Tell the gateway section about the IKE crypto profiles the same task writes.
+
+    The gateway checks that an IKEv1 gateway does not use a GCM profile, but it only knows
+    the profiles on the device. A profile created or changed in the same task must count
+    as it will be written, or the mistake shows only when the commit fails.
+    """
+    by_key = {section.key: section for section in sections}
+    profiles = by_key.get("ike_crypto_profiles")
+    gateways = by_key.get("ike_gateways")
+    if profiles is None or gateways is None or state in ("deleted", "gathered", "parsed"):
+        return
+    ciphers = gateways.resource.profile_ciphers
+    if ciphers is None:
+        ciphers = gateways.resource.profile_ciphers = {}
+    for item in profiles.want:
+        if item.get("encryption") is not None:
+            ciphers[item["name"]] = list(item["encryption"])
 
 
 def combine(sections):

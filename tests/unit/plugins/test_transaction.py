@@ -167,3 +167,20 @@ def test_keep_used_keeps_zone_named_by_rule():
     sections, kept = kept_after({"zones": [{"name": "vpn"}]}, haves, rules)
     assert deleted_names(sections) == {"zones": []}
     assert kept[0]["used_by"] == ["security rule allow-vpn (from_zones)"]
+
+
+def test_ikev1_gateway_with_gcm_profile_from_same_task():
+    config = {
+        "ike_crypto_profiles": [{"name": "gcm-only", "encryption": ["aes-256-gcm"], "hash": ["non-auth"], "dh_group": ["group20"]}],
+        "ike_gateways": [dict(VPN["ike_gateways"][0], version="ikev1", ike_crypto_profile="gcm-only")],
+    }
+    sections = transaction.build_sections(config, "merged")
+    transaction.share_planned_profiles(sections, "merged")
+    gateway = next(section for section in sections if section.key == "ike_gateways")
+    try:
+        engine.plan_changes(gateway.resource, gateway.want, {}, "merged", SCOPE, CONTEXT, gateway.prefix)
+    except engine.ValidationError as error:
+        errors = error.errors
+    else:
+        errors = []
+    assert any("config.ike_gateways[0].ike_crypto_profile: IKE crypto profile 'gcm-only' proposes aes-256-gcm" in e for e in errors), errors
