@@ -94,6 +94,9 @@ def _site(variables, role):
 
 def hub_and_spoke_design(hostvars, hubs, spokes, device, settings):
     try:
+        both = sorted(set(hubs) & set(spokes))
+        if both:
+            raise DesignError("%s %s in both the hub group and the spoke group; put each host in one" % (", ".join(both), "is" if len(both) == 1 else "are"))
         sites = {name: _site(hostvars[name], "hub") for name in hubs}
         sites.update({name: _site(hostvars[name], "spoke") for name in spokes})
         return plan_device(sites, device, settings)

@@ -46,41 +46,76 @@ def _sites(sites):
     hubs = [name for name, site in sites.items() if site.get("role") == "hub"]
     spokes = [name for name, site in sites.items() if site.get("role") == "spoke"]
     if len(hubs) != 1:
-        raise DesignError("exactly one site must have role hub; found %d (%s)" % (len(hubs), ", ".join(sorted(hubs)) or "none"))
+        raise DesignError("exactly one site must be in the hub group; found %d (%s)" % (len(hubs), ", ".join(sorted(hubs)) or "none"))
     if not spokes:
-        raise DesignError("no site has role spoke")
+        raise DesignError("the spoke group has no hosts")
 
     seen = {}
     for name in spokes:
         spoke_id = sites[name].get("spoke_id")
         if not isinstance(spoke_id, int) or isinstance(spoke_id, bool) or spoke_id < 1:
-            raise DesignError("%s: spoke_id must be a whole number from 1, got %r" % (name, spoke_id))
+            raise DesignError("%s: vpn_spoke_id must be a whole number from 1, got %r" % (name, spoke_id))
         if spoke_id in seen:
-            raise DesignError("%s: spoke_id %d is already used by %s" % (name, spoke_id, seen[spoke_id]))
+            raise DesignError("%s: vpn_spoke_id %d is already used by %s" % (name, spoke_id, seen[spoke_id]))
         seen[spoke_id] = name
 
+    addresses = {}
+    owners = []
     for name in hubs + spokes:
         site = sites[name]
         if not site.get("public_ip"):
-            raise DesignError("%s: public_ip is missing" % name)
-        _network(site["public_ip"], "%s.public_ip" % name)
-        for index, prefix in enumerate(site.get("networks") or []):
-            network = _network(prefix, "%s.networks[%d]" % (name, index))
+            raise DesignError("%s: vpn_public_ip is missing" % name)
+        address = _network(site["public_ip"], "%s: vpn_public_ip" % name)
+        if address.version != 4:
+            raise DesignError("%s: vpn_public_ip %s is not an IPv4 address; the VPN runs over IPv4" % (name, site["public_ip"]))
+        if address.ip in addresses:
+            raise DesignError("%s: vpn_public_ip %s is already the address of %s" % (name, address.ip, addresses[address.ip]))
+        addresses[address.ip] = name
+        networks = site.get("networks") or []
+        if name in spokes and not networks:
+            raise DesignError("%s: vpn_networks is missing or empty; a spoke needs the prefixes behind it" % name)
+        for index, prefix in enumerate(networks):
+            where = "%s: vpn_networks[%d]" % (name, index)
+            if "/" not in str(prefix):
+                raise DesignError("%s: %s has no prefix length; write %s/24 or %s/32" % (where, prefix, prefix, prefix))
+            network = _network(prefix, where)
             if network.ip != network.network:
-                raise DesignError(
-                    "%s.networks[%d]: %s has host bits set; did you mean %s/%d?"
-                    % (name, index, prefix, network.network, network.prefixlen)
-                )
+                raise DesignError("%s: %s has host bits set; did you mean %s/%d?" % (where, prefix, network.network, network.prefixlen))
+            for other, other_network in owners:
+                if network in other_network or other_network in network:
+                    raise DesignError("%s: %s overlaps %s of %s; each site's networks must be its own" % (where, prefix, other_network, other))
+            owners.append((name, network))
     return hubs[0], sorted(spokes, key=lambda n: sites[n]["spoke_id"])
+
+
+def _check_settings(sites, spokes, settings):
+    """Check what every spoke's tunnel needs, so every host rejects a bad inventory before any host writes."""
+    pool = _network(settings["tunnel_pool"], "hub_and_spoke_tunnel_pool")
+    if pool.version != 4:
+        raise DesignError("hub_and_spoke_tunnel_pool %s is not an IPv4 prefix; tunnel addresses are IPv4 /30s" % settings["tunnel_pool"])
+    for name in spokes:
+        spoke_id = sites[name]["spoke_id"]
+        _tunnel_addresses(settings["tunnel_pool"], spoke_id)
+        number = int(settings["tunnel_base"]) + spoke_id
+        if not 1 <= number <= 9999:
+            raise DesignError(
+                "%s: hub_and_spoke_tunnel_base %s plus vpn_spoke_id %d gives tunnel.%d; tunnel numbers run from 1 to 9999"
+                % (name, settings["tunnel_base"], spoke_id, number)
+            )
+        if not (sites[name].get("pre_shared_key") or settings.get("pre_shared_key")):
+            raise DesignError(
+                "%s: no pre-shared key; set hub_and_spoke_psk (the demo inventory reads it from IPSEC_PSK) "
+                "or the spoke's vpn_pre_shared_key host variable" % name
+            )
 
 
 def _tunnel_addresses(pool, spoke_id):
     """Return (hub address, spoke address) of the /30 for this spoke, both with /30."""
-    network = _network(pool, "tunnel_pool")
+    network = _network(pool, "hub_and_spoke_tunnel_pool")
     first = network.first + 4 * spoke_id
     if first + 3 > network.last:
         raise DesignError(
-            "tunnel_pool %s has no room for spoke_id %d; it has /30 subnets for spoke_id 1 to %d only"
+            "hub_and_spoke_tunnel_pool %s has no room for vpn_spoke_id %d; it has /30 subnets for vpn_spoke_id 1 to %d only"
             % (pool, spoke_id, network.size // 4 - 1)
         )
     hub = netaddr.IPAddress(first + 1, network.version)
@@ -143,6 +178,11 @@ def _tunnel_objects(settings, local_site, local_name, peer_site, peer_name, tunn
         "ike_crypto_profile": settings["ike_profile"]["name"],
         "passive_mode": passive,
     }
+    # Stated, not left to defaults, so switching ike_version back and forth converges.
+    if settings["ike_version"] in ("ikev1", "ikev2-preferred"):
+        gateway["dpd"] = True
+    if settings["ike_version"] in ("ikev2", "ikev2-preferred"):
+        gateway["liveness_check"] = True
     local_ip = _local_ip(local_site["public_ip"])
     if local_ip:
         gateway["local_ip"] = local_ip
@@ -195,15 +235,18 @@ def plan_device(sites, device, settings):
     settings = dict(DEFAULT_SETTINGS, **{k: v for k, v in (settings or {}).items() if v is not None})
     for required in ("ike_profile", "ipsec_profile"):
         if not settings.get(required) or not settings[required].get("name"):
-            raise DesignError("settings.%s.name is missing" % required)
-    _sites(sites)
+            raise DesignError("hub_and_spoke_%s.name is missing" % required)
+    _hub, every_spoke = _sites(sites)
+    _check_settings(sites, every_spoke, settings)
     if device not in sites:
         raise DesignError("%s is not one of the sites (%s)" % (device, ", ".join(sorted(sites))))
     excluded = set(settings.get("exclude") or [])
     unknown = sorted(excluded - set(sites))
     if unknown:
-        raise DesignError("exclude names %s, which %s not one of the sites (%s)" % (
-            ", ".join(unknown), "is" if len(unknown) == 1 else "are", ", ".join(sorted(sites))))
+        raise DesignError(
+            "%s %s not in the inventory (%s); check the sites to leave out (decommission_sites or hub_and_spoke_exclude)"
+            % (", ".join(unknown), "is" if len(unknown) == 1 else "are", ", ".join(sorted(sites)))
+        )
     role = sites[device].get("role")
     kept = {name: site for name, site in sites.items() if name not in excluded}
     hubs = [name for name, site in sites.items() if site.get("role") == "hub"]

@@ -61,10 +61,10 @@ def test_per_site_key_used_on_both_ends():
 @pytest.mark.parametrize(
     "sites, fragment",
     [
-        ({k: v for k, v in SITES.items() if k != "hub"}, "exactly one site must have role hub"),
+        ({k: v for k, v in SITES.items() if k != "hub"}, "exactly one site must be in the hub group"),
         (dict(SITES, b2=dict(SITES["b2"], spoke_id=1)), "spoke_id 1 is already used"),
         (dict(SITES, b2=dict(SITES["b2"], networks=["10.12.0.1/24"])), "host bits"),
-        (dict(SITES, b2=dict(SITES["b2"], spoke_id=64)), "no room for spoke_id 64"),
+        (dict(SITES, b2=dict(SITES["b2"], spoke_id=64)), "no room for vpn_spoke_id 64"),
         (dict(SITES, b2=dict(SITES["b2"], public_ip=None)), "public_ip is missing"),
     ],
 )
@@ -115,5 +115,49 @@ def test_last_spoke_excluded_empties_hub():
 
 
 def test_exclude_unknown_site_rejected():
-    with pytest.raises(DesignError, match="exclude names b9, which is not one of the sites"):
+    with pytest.raises(DesignError, match="b9 is not in the inventory"):
         plan_device(SITES, "hub", dict(SETTINGS, exclude=["b9"]))
+
+
+@pytest.mark.parametrize(
+    "sites, fragment",
+    [
+        (dict(SITES, b2=dict(SITES["b2"], networks=["10.11.0.0/24"])), "b2: vpn_networks[0]: 10.11.0.0/24 overlaps 10.11.0.0/24 of b1"),
+        (dict(SITES, b2=dict(SITES["b2"], networks=["10.0.5.0/24"])), "overlaps 10.0.0.0/16 of hub"),
+        (dict(SITES, b2=dict(SITES["b2"], networks=["10.12.0.0"])), "b2: vpn_networks[0]: 10.12.0.0 has no prefix length; write 10.12.0.0/24 or 10.12.0.0/32"),
+        (dict(SITES, b2=dict(SITES["b2"], networks=[])), "b2: vpn_networks is missing or empty"),
+        (dict(SITES, b2=dict(SITES["b2"], public_ip="203.0.113.11")), "b2: vpn_public_ip 203.0.113.11 is already the address of b1"),
+    ],
+)
+def test_inventory_mistakes_rejected(sites, fragment):
+    with pytest.raises(DesignError) as error:
+        plan_device(sites, "hub", SETTINGS)
+    assert fragment in str(error.value)
+
+
+@pytest.mark.parametrize("device", ["hub", "b1", "b2"])
+def test_every_host_rejects_other_spoke_problem(device):
+    # b2's tunnel number is out of range: b1's plan must fail too, so no host writes.
+    with pytest.raises(DesignError, match="b2: hub_and_spoke_tunnel_base 9998 plus vpn_spoke_id 2 gives tunnel.10000"):
+        plan_device(SITES, device, dict(SETTINGS, tunnel_base=9998))
+
+
+@pytest.mark.parametrize("device", ["hub", "b1"])
+def test_every_host_rejects_spoke_outside_pool(device):
+    sites = dict(SITES, b2=dict(SITES["b2"], spoke_id=64))
+    with pytest.raises(DesignError, match="no room for vpn_spoke_id 64"):
+        plan_device(sites, device, SETTINGS)
+
+
+def test_ipv6_tunnel_pool_rejected():
+    with pytest.raises(DesignError, match="hub_and_spoke_tunnel_pool fd00::/64 is not an IPv4 prefix"):
+        plan_device(SITES, "hub", dict(SETTINGS, tunnel_pool="fd00::/64"))
+
+
+@pytest.mark.parametrize(
+    "version, expected",
+    [("ikev1", {"dpd": True}), ("ikev2", {"liveness_check": True}), ("ikev2-preferred", {"dpd": True, "liveness_check": True})],
+)
+def test_liveness_stated_per_version(version, expected):
+    gateway = plan_device(SITES, "hub", dict(SETTINGS, ike_version=version))["config"]["ike_gateways"][0]
+    assert {key: gateway[key] for key in ("dpd", "liveness_check") if key in gateway} == expected
