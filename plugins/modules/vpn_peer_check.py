@@ -296,7 +296,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 consistent:
-  description: True when no checked tunnel has a mismatch. Warnings do not count.
+  description:
+    - True when at least one pair of tunnels was compared and none has a mismatch. Warnings do
+      not count.
+    - False when a tunnel named in O(tunnels) has no partner at the far end.
   returned: always
   type: bool
 tunnels:
@@ -507,14 +510,19 @@ def run(module):
         entry = {"local": left.summary(), "peer": right.summary(), "checks": checks}
         entry.update(peer_check.summarize(checks))
         tunnels.append(entry)
+    # A tunnel that was asked for, or a check with nothing to compare, is not a pass.
+    requested_unpaired = [end.tunnel for end in unpaired_local] if params.get("tunnels") else []
     result = {
         "changed": False,
-        "consistent": all(entry["consistent"] for entry in tunnels),
+        "consistent": bool(tunnels) and not requested_unpaired and all(entry["consistent"] for entry in tunnels),
         "tunnels": tunnels,
         "unpaired": {"local": [e.tunnel for e in unpaired_local], "peer": [e.tunnel for e in unpaired_far]},
     }
     if params["fail_on_mismatch"] and not result["consistent"]:
         failing = ["%s: %s" % (entry["local"]["tunnel"], ", ".join(entry["mismatches"])) for entry in tunnels if not entry["consistent"]]
+        failing += ["%s: no tunnel of the far end points at it (check the addresses)" % name for name in requested_unpaired]
+        if not tunnels and not requested_unpaired:
+            failing.append("no tunnel of one end points at a tunnel of the other, so nothing was compared")
         module.fail_json(msg="the tunnel ends disagree: %s" % "; ".join(failing), **result)
     return result
 

@@ -127,3 +127,30 @@ def test_two_peer_sources_rejected(sim, tmp_path, marker):
     run, _result = check(sim, tmp_path, marker, {"provider": peer_provider(sim, "branch1"), "running_config": "<config/>"})
     assert run.returncode != 0
     assert "peer: give exactly one of provider, running_config and declared; got provider, running_config" in run.output
+
+
+def test_requested_tunnel_without_partner_fails(sim, tmp_path, marker):
+    declared = {
+        "name": "typo-peer",
+        "local_address": "203.0.113.99",
+        "peer_address": "198.51.100.1",
+        "pre_shared_key": marker + "-wrong",
+        "ike": {"encryption": ["aes-256-cbc"], "hash": ["sha256"], "dh_group": ["group20"]},
+        "esp": {"encryption": ["aes-256-gcm"], "authentication": ["none"], "dh_group": "group20"},
+    }
+    run, result = check(sim, tmp_path, marker, {"declared": declared}, tunnels=["vpn-branch1"])
+    assert run.returncode == 0, run.output
+    assert result["consistent"] is False
+    assert result["tunnels"] == []
+    assert result["unpaired"]["local"] == ["vpn-branch1"]
+
+    failed, _result = check(sim, tmp_path, marker, {"declared": declared}, tunnels=["vpn-branch1"], fail_on_mismatch=True)
+    assert failed.returncode != 0
+    assert "vpn-branch1: no tunnel of the far end points at it" in failed.output
+
+
+def test_empty_far_end_is_not_consistent(sim, tmp_path, marker):
+    run, result = check(sim, tmp_path, marker, {"running_config": "<config/>"})
+    assert run.returncode == 0, run.output
+    assert result["consistent"] is False
+    assert sorted(result["unpaired"]["local"]) == ["vpn-branch1", "vpn-branch2", "vpn-branch3"]
