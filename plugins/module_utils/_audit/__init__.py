@@ -60,6 +60,10 @@ def run_audit(params, today=None):
         origin = "device"
     if scope.template and not _template_exists(root, params["template"]):
         raise ValidationError(["template: %r not found in this configuration; give the name of a Panorama template" % params["template"]])
+    if not scope.template:
+        vsys_names = [entry.get("name") for entry in root.findall("devices/entry/vsys/entry")]
+        if vsys_names and scope.vsys not in vsys_names:
+            raise ValidationError(["vsys: %r not found in this configuration, which has %s" % (scope.vsys, ", ".join(vsys_names))])
 
     config = VpnConfig(root, scope, RenderContext(version), expected, include_unused=bool(params.get("include_unused")))
     return audit_config(config, pack, waivers, today or datetime.date.today(), origin)
@@ -74,6 +78,15 @@ def audit_config(config, pack, waivers, today, origin="running_config"):
     if pack not in core.PACKS:
         raise ValidationError(["pack: %r is invalid; use one of %s" % (pack, ", ".join(core.PACKS))])
     findings = core.evaluate(config, pack)
+    if not config.gateways and not config.tunnels:
+        meta = core.RULES["VPN-AUD-004"]
+        hit = core.Hit(
+            "empty", "configuration", origin,
+            "The configuration has no IKE gateway and no IPsec tunnel, so no VPN rule had anything to check",
+            {"ike_gateways": 0, "ipsec_tunnels": 0},
+            "Check that the right device, vsys or file was audited",
+        )
+        findings.append(core.make_finding(meta, meta.severity("empty", pack), hit))
     active, waived = apply_waivers(findings, waivers, today, pack)
     active = core.sort_findings(active)
     skipped = [{"rule_id": rule_id, "reason": reason} for rule_id, reason in NOT_EVALUATED.items()]

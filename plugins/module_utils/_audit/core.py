@@ -184,6 +184,12 @@ register_meta_rule(
     {"unused": ("info", "info", "info")},
 )
 register_meta_rule(
+    "VPN-AUD-004",
+    "The configuration has no IKE gateway and no IPsec tunnel, so there was nothing to audit",
+    ("OPS",),
+    {"empty": ("info", "info", "info")},
+)
+register_meta_rule(
     RULE_ERROR,
     "A rule could not be evaluated on this configuration",
     ("OPS",),

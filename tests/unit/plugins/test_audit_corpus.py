@@ -64,17 +64,17 @@ def test_corpus_file_audits(path, pack):
 
 
 def test_iron_skillet_has_no_vpn_findings():
-    """A clean baseline with only the predefined profiles: nothing uses them, so nothing to report."""
+    """A clean baseline with only the predefined profiles: nothing uses them, and the audit says it found no VPN."""
     with open(os.path.join(CORPUS, "iron-skillet__sample-mgmt-static__iron_skillet_panos_full.xml"), encoding="utf-8") as handle:
         result = audit_text(handle.read(), "cnsa")
-    assert result["findings"] == []
+    assert [f["rule_id"] for f in result["findings"]] == ["VPN-AUD-004"]
     assert result["passed"] is True
 
 
 def test_stage00_unused_profiles_and_interfaces_only():
     with open(os.path.join(CORPUS, "pan-os-php__appid-toolbox-stage00.xml"), encoding="utf-8") as handle:
         result = audit_text(handle.read())
-    assert {f["rule_id"] for f in result["findings"]} == {"VPN-IKE-014"}
+    assert {f["rule_id"] for f in result["findings"]} == {"VPN-IKE-014", "VPN-AUD-004"}
     objects = {f["object"] for f in result["findings"]}
     assert "ipsec_crypto_profile esp-3des-sha1-g2-3600" in objects
     assert "tunnel_interface tunnel.21" in objects
@@ -146,3 +146,17 @@ def test_gcp_skillet_ikev2_uses_default():
         ("ike_gateway cloud-IKE-tunnel.1", True),
         ("ike_gateway cloud-IKE-tunnel.2", True),
     }
+
+
+def test_empty_configuration_reported():
+    result = audit_text("<config/>")
+    assert [f["rule_id"] for f in result["findings"]] == ["VPN-AUD-004"]
+    assert result["findings"][0]["severity"] == "info"
+
+
+def test_missing_vsys_rejected():
+    from ansible_collections.ipsec.panos.plugins.module_utils._engine import ValidationError
+
+    text = "<config><devices><entry name='localhost.localdomain'><vsys><entry name='vsys1'/></vsys></entry></devices></config>"
+    with pytest.raises(ValidationError, match="vsys: 'vsys9' not found in this configuration, which has vsys1"):
+        audit.run_audit({"running_config": text, "vsys": "vsys9"})
