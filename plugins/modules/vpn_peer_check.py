@@ -345,13 +345,14 @@ unpaired:
   sample: {local: [vpn-branch2], peer: []}
 """
 
+import re
 import xml.etree.ElementTree as ET
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engine
 from ansible_collections.ipsec.panos.plugins.module_utils import _peer_check as peer_check
-from ansible_collections.ipsec.panos.plugins.module_utils._connection import PROVIDER_OPTIONS, PROVIDER_SPEC, Device
+from ansible_collections.ipsec.panos.plugins.module_utils._connection import PROVIDER_OPTIONS, PROVIDER_SPEC, ConnectionSettingsError, Device
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import RenderContext
 from ansible_collections.ipsec.panos.plugins.module_utils._resources import IkeCryptoProfile, IkeGateway, IpsecCryptoProfile, IpsecTunnel
 
@@ -429,8 +430,15 @@ def _config_from_text(text, option):
     return engine.config_from_text(text, option), RenderContext(engine.parse_version("10.2.0"))
 
 
-def _config_from_device(provider, source):
-    device = Device(provider).open()
+def _config_from_device(provider, source, option):
+    try:
+        device = Device(provider).open()
+    except ConnectionSettingsError as error:
+        if option == "running_config":
+            raise
+        # The far end's settings have no environment fallback, so name them as peer.provider.
+        message = re.sub(r" \(or the PANOS_\w+( or PANOS_\w+)* environment variables?\)", "", str(error))
+        raise ConnectionSettingsError(re.sub(r"\bprovider\.", "peer.provider.", message)) from None
     result = device.show("/config") if source == "running" else device.get("/config")
     root = result.find("config")
     if root is None:
@@ -443,7 +451,7 @@ def _ends(label, provider, running_config, vsys, source, option):
     if running_config is not None:
         root, context = _config_from_text(running_config, option)
     else:
-        root, context = _config_from_device(provider, source)
+        root, context = _config_from_device(provider, source, option)
     objects, addresses = _objects(root, scope, context)
     return peer_check.ends_from_config(label, objects, addresses)
 

@@ -154,3 +154,11 @@ def test_empty_far_end_is_not_consistent(sim, tmp_path, marker):
     assert run.returncode == 0, run.output
     assert result["consistent"] is False
     assert sorted(result["unpaired"]["local"]) == ["vpn-branch1", "vpn-branch2", "vpn-branch3"]
+
+
+def test_peer_without_password_named_as_peer(sim, tmp_path, marker):
+    provider = {"host": "127.0.0.1", "port": sim.devices["branch1"]["port"], "ca_path": sim.ca_path}
+    run, _result = check(sim, tmp_path, marker, {"provider": provider})
+    assert run.returncode != 0
+    assert "peer.provider.password or peer.provider.api_key is required" in run.output
+    assert "PANOS_PASSWORD" not in run.output
