@@ -329,6 +329,16 @@ class Device:
         self._call(xapi.op, cmd=cmd)
         return xapi.element_root
 
+    def system_log(self, query, count):
+        """Run a system log query through its log job; return the reply's root element."""
+        xapi = self.firewall.xapi
+        self._call(xapi.log, log_type="system", nlogs=count, filter=query)
+        return xapi.element_root
+
+    def system_resources(self):
+        """Return pan-os-python's parse of ``show system resources``: load, CPU and memory."""
+        return self._call(self.firewall.show_system_resources)
+
     def commit(self, cmd, action=None):
         xapi = self.firewall.xapi
         self.requests += 1
