@@ -20,7 +20,8 @@ description:
     not evaluated; RV(skipped_rules) names them with the reason.
   - Crypto rules check the profiles that a gateway, tunnel or other object uses, including the
     predefined C(default) profile that a gateway or tunnel naming no profile falls back to.
-    Unused profiles are reported as such (VPN-IKE-014) and checked only with O(include_unused).
+    Unused profiles are reported as such (VPN-IKE-014), and their crypto is checked too unless
+    O(include_unused=false): a weak profile left on the device can be put to use by the next change.
 author:
   - ipsec.panos maintainers (@ipsec-panos)
 extends_documentation_fragment:
@@ -116,7 +117,7 @@ options:
       - Also check the crypto of IKE and IPsec profiles that nothing uses. Predefined profiles are
         checked only when used.
     type: bool
-    default: false
+    default: true
   vsys:
     description:
       - The virtual system whose zones, security rules and NAT rules are checked. Crypto profiles,
@@ -299,7 +300,7 @@ def main():
             waivers=dict(type="list", elements="dict", default=[], options=WAIVER_OPTIONS),
             fail_on=dict(type="str", default="none", choices=list(FAIL_ON_CHOICES)),
             expected=dict(type="dict", options=EXPECTED_OPTIONS),
-            include_unused=dict(type="bool", default=False),
+            include_unused=dict(type="bool", default=True),
             vsys=dict(type="str", default="vsys1"),
             template=dict(type="str"),
             panos_version=dict(type="str", default="10.2.0"),

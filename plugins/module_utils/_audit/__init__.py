@@ -65,7 +65,7 @@ def run_audit(params, today=None):
         if vsys_names and scope.vsys not in vsys_names:
             raise ValidationError(["vsys: %r not found in this configuration, which has %s" % (scope.vsys, ", ".join(vsys_names))])
 
-    config = VpnConfig(root, scope, RenderContext(version), expected, include_unused=bool(params.get("include_unused")))
+    config = VpnConfig(root, scope, RenderContext(version), expected, include_unused=params.get("include_unused", True) is not False)
     return audit_config(config, pack, waivers, today or datetime.date.today(), origin)
 
 

@@ -73,12 +73,27 @@ def test_iron_skillet_has_no_vpn_findings():
 
 def test_stage00_unused_profiles_and_interfaces_only():
     with open(os.path.join(CORPUS, "pan-os-php__appid-toolbox-stage00.xml"), encoding="utf-8") as handle:
-        result = audit_text(handle.read())
+        result = audit.run_audit({"running_config": handle.read(), "include_unused": False})
     assert {f["rule_id"] for f in result["findings"]} == {"VPN-IKE-014", "VPN-AUD-004"}
     objects = {f["object"] for f in result["findings"]}
     assert "ipsec_crypto_profile esp-3des-sha1-g2-3600" in objects
     assert "tunnel_interface tunnel.21" in objects
     assert not [o for o in objects if o.endswith(" default")]
+
+
+def test_stage00_weak_profiles_reported_by_default():
+    with open(os.path.join(CORPUS, "pan-os-php__appid-toolbox-stage00.xml"), encoding="utf-8") as handle:
+        result = audit.run_audit({"running_config": handle.read()})
+    found = {(f["rule_id"], f["object"]) for f in result["findings"]}
+    rules = {rule for rule, _object in found}
+    assert "VPN-CRY-002" in rules  # 3DES in an IKE profile
+    assert "VPN-CRY-003" in rules  # MD5 or SHA-1 hash
+    assert "VPN-CRY-004" in rules  # DH group 2
+    assert "VPN-CRY-005" in rules  # 3DES in ESP
+    assert ("VPN-CRY-005", "ipsec_crypto_profile esp-3des-sha1-g2-3600") in found
+    weak = [f for f in result["findings"] if f["rule_id"] in ("VPN-CRY-003", "VPN-CRY-006")]
+    assert any("md5" in str(f["evidence"]).lower() for f in weak)
+    assert any("group2" in str(f["evidence"]) for f in result["findings"] if f["rule_id"] == "VPN-CRY-004")
 
 
 def test_best_practices_pre_70_gateway_on_default_profiles():
