@@ -4,6 +4,7 @@ import json
 import os
 import secrets
 import ssl
+import sys
 import urllib.parse
 import urllib.request
 
@@ -13,6 +14,7 @@ from conftest import REPO, make_inventory, run_playbook, start_demo_devices
 
 BUILD = os.path.join(REPO, "playbooks", "hub_and_spoke.yml")
 INFO = os.path.join(REPO, "tests", "integration", "playbooks", "vpn_info.yml")
+PEER_CHECK = os.path.join(REPO, "tests", "integration", "playbooks", "peer_check.yml")
 DEVICE_ROOT = "/config/devices/entry[@name='localhost.localdomain']"
 
 
@@ -93,6 +95,20 @@ def test_key_mismatch_diagnosed(built, marker, tmp_path):
     assert tunnel(hub, "vpn-branch2")["diagnosis"]["cause"] == "psk_mismatch"
     assert marker not in run.output + hub_run.output
 
+    # vpn_peer_check flags the same tunnel from the configurations alone.
+    check_file = os.path.join(str(tmp_path), "peer.json")
+    peer = {"provider": {"host": "127.0.0.1", "port": sim.devices["branch2"]["port"], "password": sim.password, "ca_path": sim.ca_path}}
+    variables = {"local_port": sim.devices["hub"]["port"], "peer": peer, "result_file": check_file, "tunnels": ["vpn-branch2"]}
+    check_run = run_playbook(
+        PEER_CHECK, "localhost,", sim, marker, "-e", json.dumps(variables),
+        "-e", "ansible_connection=local", "-e", "ansible_python_interpreter=" + sys.executable,
+    )
+    assert check_run.returncode == 0, check_run.output
+    with open(check_file, encoding="utf-8") as handle:
+        checked = json.load(handle)
+    assert checked["tunnels"][0]["mismatches"] == ["pre_shared_key"]
+    assert marker not in check_run.output
+
 
 def test_unreachable_peer_diagnosed(built, marker, tmp_path):
     sim, _inventory = built
@@ -105,6 +121,22 @@ def test_unreachable_peer_diagnosed(built, marker, tmp_path):
     entry = tunnel(result, "vpn-hub")
     assert entry["state"] == "down"
     assert entry["diagnosis"]["cause"] == "peer_unreachable"
+
+
+def test_proxy_id_mismatch_diagnosed(built, marker, tmp_path):
+    sim, _inventory = built
+    # Proxy IDs on branch1's end only: the hub proposes 0.0.0.0/0, which they do not mirror.
+    proxy = "<entry name='lan'><local>10.11.0.0/24</local><remote>10.0.0.0/16</remote><protocol><any/></protocol></entry>"
+    sim.set("branch1", DEVICE_ROOT + "/network/tunnel/ipsec/entry[@name='vpn-hub']/auto-key/proxy-id", proxy)
+    commit(sim, "branch1")
+
+    run, result = info(built, marker, tmp_path, "branch1", initiate=True)
+
+    assert run.returncode == 0, run.output
+    entry = tunnel(result, "vpn-hub")
+    assert entry["state"] != "up"
+    assert entry["diagnosis"]["cause"] == "proxy_id_mismatch"
+    assert entry["diagnosis"]["phase"] == 2
 
 
 def test_passive_both_ends_diagnosed(built, marker, tmp_path):
