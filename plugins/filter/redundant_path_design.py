@@ -95,7 +95,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ipsec.panos.plugins.plugin_utils._redundant_path import DesignError, plan_device
+from ansible_collections.ipsec.panos.plugins.plugin_utils._redundant_path import HUB_GROUP_VARIABLE, SPOKE_GROUP_VARIABLE, DesignError, plan_device
 
 
 def _site(variables, role):
@@ -115,7 +115,10 @@ def redundant_path_design(hostvars, hubs, spokes, device, settings):
         sites = {name: _site(hostvars[name], "hub") for name in hubs}
         for name in spokes:
             if name in sites:
-                raise DesignError("%s is in both the hub group and the spoke group" % name)
+                raise DesignError(
+                    "%s is in both the hub group (%s) and the spoke group (%s); put it in one of them"
+                    % (name, HUB_GROUP_VARIABLE, SPOKE_GROUP_VARIABLE)
+                )
             sites[name] = _site(hostvars[name], "spoke")
         return plan_device(sites, device, settings)
     except DesignError as error:

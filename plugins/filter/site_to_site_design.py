@@ -85,7 +85,7 @@ from ansible_collections.ipsec.panos.plugins.plugin_utils._site_to_site import D
 def _sites(peers, device, firewall):
     if not isinstance(peers, (list, tuple)):
         raise DesignError("%s: site_to_site_peers must be a list of peers, got %r" % (device, peers))
-    sites = {device: {"role": "firewall", "public_ip": firewall.get("public_ip") or None, "networks": list(firewall.get("networks") or [])}}
+    sites = {device: {"role": "firewall", "public_ip": firewall.get("public_ip") or None, "networks": firewall.get("networks") or []}}
     for index, peer in enumerate(peers):
         if not isinstance(peer, dict) or not peer.get("name"):
             raise DesignError("%s: site_to_site_peers[%d] needs a name" % (device, index))

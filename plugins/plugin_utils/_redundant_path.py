@@ -55,6 +55,14 @@ SECTIONS = (
 PATHS = (1, 2)
 LINK_KEYS = ("name", "interface", "public_ip", "next_hop")
 MAX_TUNNEL_UNIT = 9999
+IKE_VERSIONS = ("ikev1", "ikev2", "ikev2-preferred")
+HUB_GROUP_VARIABLE = "redundant_path_hub_group"
+SPOKE_GROUP_VARIABLE = "redundant_path_spoke_group"
+
+
+def role_variable(key):
+    """Return the name of the redundant_path role variable that sets ``settings[key]``."""
+    return "redundant_path_psk" if key == "pre_shared_key" else "redundant_path_" + key
 
 
 # -- inventory checks ----------------------------------------------------------------
@@ -145,10 +153,43 @@ def _check_networks(host, networks):
     for index, prefix in enumerate(networks):
         where = "%s: vpn_networks[%d]" % (host, index)
         network = _ipv4_network(prefix, where)
+        if "/" not in str(prefix):
+            # netaddr reads a bare address as a /32, which would route one address instead of a network.
+            raise DesignError(
+                "%s: %s has no prefix length; write %s or %s/32" % (where, prefix, netaddr.IPNetwork("%s/24" % network.ip).cidr, network.ip)
+            )
         if network.ip != network.network:
             raise DesignError("%s: %s has host bits set; did you mean %s/%d?" % (where, prefix, network.network, network.prefixlen))
+        if str(network.cidr) in checked:
+            raise DesignError("%s: %s is also vpn_networks[%d]; list each network once" % (where, network.cidr, checked.index(str(network.cidr))))
         checked.append(str(network.cidr))
     return checked
+
+
+def _check_network_overlaps(checked, names, pool):
+    """Reject a network of one site that overlaps a network of another site, or the tunnel pool.
+
+    The hub routes each spoke's networks into that spoke's tunnels, and every spoke routes the
+    hub's networks into its own, so two sites that share addresses make one of them unreachable.
+    """
+    seen = []
+    for name in names:
+        for index, prefix in enumerate(checked[name]["networks"]):
+            network = netaddr.IPNetwork(prefix)
+            where = "%s: vpn_networks[%d]" % (name, index)
+            if network.first <= pool.last and pool.first <= network.last:
+                raise DesignError(
+                    "%s: %s overlaps %s %s, which contains the tunnel addresses; choose another pool or network"
+                    % (where, prefix, role_variable("tunnel_pool"), pool)
+                )
+            for other_network, other_name, other_index in seen:
+                if other_name != name and network.first <= other_network.last and other_network.first <= network.last:
+                    raise DesignError(
+                        "%s: %s overlaps %s in vpn_networks[%d] of %s; every site needs networks of its own, "
+                        "because each site's networks are routed into that site's tunnels"
+                        % (where, prefix, other_network, other_index, other_name)
+                    )
+            seen.append((network, name, index))
 
 
 def _check_spoke_ids(sites, spokes):
@@ -164,17 +205,22 @@ def _check_spoke_ids(sites, spokes):
         seen[spoke_id] = name
 
 
-def _check_sites(sites):
-    """Check every site and return (hub name, spoke names sorted by spoke ID, {name: checked site})."""
-    if netaddr is None:
-        raise DesignError("the Python library netaddr is required on the controller")
+def _check_sites(sites, settings, pool):
+    """Check every site, whichever device is planned, and return (hub, spokes sorted by spoke ID, {name: checked site}).
+
+    Every firewall plans before any firewall writes, so each plan checks the whole inventory:
+    a fault in one spoke fails every firewall's plan, not only the plans that use that spoke.
+    """
     hubs = sorted(name for name, site in sites.items() if site.get("role") == "hub")
     spokes = [name for name, site in sites.items() if site.get("role") == "spoke"]
     if len(hubs) != 1:
-        raise DesignError("exactly one site must have role hub; found %d (%s)" % (len(hubs), ", ".join(hubs) or "none"))
+        raise DesignError(
+            "the hub group (%s) must contain exactly one host; found %d (%s)" % (HUB_GROUP_VARIABLE, len(hubs), ", ".join(hubs) or "none")
+        )
     if not spokes:
-        raise DesignError("no site has role spoke")
+        raise DesignError("the spoke group (%s) contains no host" % SPOKE_GROUP_VARIABLE)
     _check_spoke_ids(sites, spokes)
+    spokes = sorted(spokes, key=lambda n: sites[n]["spoke_id"])
 
     checked = {}
     owners = {}
@@ -193,8 +239,8 @@ def _check_sites(sites):
             "links": links,
             "networks": _check_networks(name, site.get("networks")),
             "spoke_id": site.get("spoke_id"),
-            "pre_shared_key": site.get("pre_shared_key"),
         }
+    _check_network_overlaps(checked, hubs + spokes, pool)
 
     hub = hubs[0]
     for name in spokes:
@@ -203,63 +249,101 @@ def _check_sites(sites):
                 "%s: vpn_links has one link, and so has the hub %s, which gives only one path; give the spoke or "
                 "the hub a second link (the hub_and_spoke role builds single-path VPNs)" % (name, hub)
             )
-    return hub, sorted(spokes, key=lambda n: sites[n]["spoke_id"]), checked
+        checked[name]["pre_shared_key"] = _spoke_key(name, sites[name], settings)
+        checked[name]["paths"] = {path: _path_numbers(settings, pool, name, checked[name]["spoke_id"], path) for path in PATHS}
+    return hub, spokes, checked
+
+
+def _spoke_key(name, site, settings):
+    """Return the pre-shared key of a spoke's tunnels: its own vpn_pre_shared_key, else redundant_path_psk."""
+    psk = site.get("pre_shared_key") or settings.get("pre_shared_key")
+    if not psk:
+        raise DesignError(
+            "%s: no pre-shared key; set %s (the example inventory reads it from IPSEC_PSK), which must not be empty, "
+            "or the spoke's vpn_pre_shared_key host variable" % (name, role_variable("pre_shared_key"))
+        )
+    return psk
+
+
+def _check_whole_number(settings, key, low, high):
+    value = settings[key]
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise DesignError("%s must be a whole number from %d to %d, got %r" % (role_variable(key), low, high, value))
 
 
 def _check_settings(settings):
     for required in ("ike_profile", "ipsec_profile"):
         if not isinstance(settings.get(required), Mapping) or not settings[required].get("name"):
-            raise DesignError("settings.%s.name is missing" % required)
+            raise DesignError("%s.name is missing; name the crypto profile" % role_variable(required))
     if not settings.get("monitor_profile"):
-        raise DesignError("settings.monitor_profile is missing; name the tunnel monitor profile")
-    base = settings["tunnel_base"]
-    if not isinstance(base, int) or isinstance(base, bool) or not 0 <= base < MAX_TUNNEL_UNIT:
-        raise DesignError("settings.tunnel_base must be a whole number from 0 to %d, got %r" % (MAX_TUNNEL_UNIT - 1, base))
+        raise DesignError("%s is missing; name the tunnel monitor profile" % role_variable("monitor_profile"))
+    if settings["ike_version"] not in IKE_VERSIONS:
+        raise DesignError("%s must be one of %s, got %r" % (role_variable("ike_version"), ", ".join(IKE_VERSIONS), settings["ike_version"]))
+    _check_whole_number(settings, "tunnel_base", 0, MAX_TUNNEL_UNIT - 1)
     for key in ("primary_metric", "backup_metric"):
-        value = settings[key]
-        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 65535:
-            raise DesignError("settings.%s must be a whole number from 1 to 65535, got %r" % (key, value))
+        _check_whole_number(settings, key, 1, 65535)
     if not settings["ecmp"] and settings["primary_metric"] >= settings["backup_metric"]:
         raise DesignError(
-            "settings.primary_metric (%d) must be lower than settings.backup_metric (%d), so that path 2 carries "
-            "traffic only while path 1 is down; set ecmp to use both paths at once"
-            % (settings["primary_metric"], settings["backup_metric"])
+            "%s (%d) must be lower than %s (%d), so that path 2 carries traffic only while path 1 is down; "
+            "set %s to use both paths at once"
+            % (
+                role_variable("primary_metric"),
+                settings["primary_metric"],
+                role_variable("backup_metric"),
+                settings["backup_metric"],
+                role_variable("ecmp"),
+            )
         )
     excluded = settings.get("exclude") or []
     if not _is_list(excluded):
-        raise DesignError("settings.exclude must be a list of inventory hostnames, got %r" % (excluded,))
+        raise DesignError("%s must be a list of inventory hostnames, got %r" % (role_variable("exclude"), excluded))
+
+
+def _check_pool(settings):
+    """Return the tunnel pool as an IPv4 network that can hold /30 subnets."""
+    variable = role_variable("tunnel_pool")
+    value = settings["tunnel_pool"]
+    try:
+        pool = netaddr.IPNetwork(str(value))
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        raise DesignError("%s: %r is not a valid IPv4 prefix, such as 169.254.120.0/22" % (variable, value)) from None
+    if pool.version != 4:
+        raise DesignError("%s: %s is an IPv6 prefix; only IPv4 pools are supported, because every path takes an IPv4 /30 subnet" % (variable, value))
+    if "/" not in str(value):
+        raise DesignError("%s: %s has no prefix length; write the pool with its length, such as %s/22" % (variable, value, pool.ip))
+    if pool.ip != pool.network or pool.prefixlen > 29:
+        raise DesignError("%s: %s must be a prefix of length /29 or shorter, with no host bits set" % (variable, value))
+    return pool
 
 
 # -- numbering -----------------------------------------------------------------------
 
 
-def _tunnel_unit(settings, spoke, spoke_id, path):
-    """Return the tunnel.N name of a path: N is tunnel_base + 10 x spoke ID + path number."""
+def _path_numbers(settings, pool, spoke, spoke_id, path):
+    """Return the tunnel unit and the hub and spoke tunnel addresses of one path of a spoke.
+
+    Path P of spoke N uses tunnel.<tunnel_base + 10 x N + P>, and the (2(N - 1) + P)th /30
+    subnet of the pool, so adding or leaving out a spoke never renumbers another. The hub
+    takes the first address of the /30 and the spoke the second.
+    """
     unit = settings["tunnel_base"] + 10 * spoke_id + path
     if unit > MAX_TUNNEL_UNIT:
         raise DesignError(
-            "%s: vpn_spoke_id %d gives tunnel.%d (tunnel_base %s + 10 x spoke ID + path), above the maximum "
-            "tunnel.%d; use a smaller vpn_spoke_id or tunnel_base" % (spoke, spoke_id, unit, settings["tunnel_base"], MAX_TUNNEL_UNIT)
+            "%s: vpn_spoke_id %d gives tunnel.%d (%s %d + 10 x spoke ID + path), above the maximum tunnel.%d; "
+            "use a smaller vpn_spoke_id or %s"
+            % (spoke, spoke_id, unit, role_variable("tunnel_base"), settings["tunnel_base"], MAX_TUNNEL_UNIT, role_variable("tunnel_base"))
         )
-    return "tunnel.%d" % unit
-
-
-def _tunnel_addresses(settings, spoke, spoke_id, path):
-    """Return (hub address, spoke address), both with /30, of the subnet of one path.
-
-    Spoke N owns the Nth pair of /30 subnets in the pool, path 1 first, so adding or leaving
-    out a spoke never renumbers another.
-    """
-    pool = _ipv4_network(settings["tunnel_pool"], "settings.tunnel_pool")
-    if pool.ip != pool.network or pool.prefixlen > 29:
-        raise DesignError("settings.tunnel_pool: %s must be a prefix of length /29 or shorter, with no host bits set" % settings["tunnel_pool"])
     first = pool.first + 4 * (2 * (spoke_id - 1) + path - 1)
     if first + 3 > pool.last:
         raise DesignError(
-            "%s: vpn_spoke_id %d is outside tunnel_pool %s, which contains two /30 subnets for each spoke ID "
-            "from 1 to %d only; use a larger pool or a smaller spoke ID" % (spoke, spoke_id, settings["tunnel_pool"], pool.size // 8)
+            "%s: vpn_spoke_id %d is outside %s %s, which contains two /30 subnets for each spoke ID from 1 to %d only; "
+            "use a larger pool or a smaller spoke ID" % (spoke, spoke_id, role_variable("tunnel_pool"), pool, pool.size // 8)
         )
-    return "%s/30" % netaddr.IPAddress(first + 1), "%s/30" % netaddr.IPAddress(first + 2)
+    return {
+        "unit": "tunnel.%d" % unit,
+        "hub_tunnel": "%s/30" % netaddr.IPAddress(first + 1),
+        "spoke_tunnel": "%s/30" % netaddr.IPAddress(first + 2),
+    }
 
 
 def _address_only(interface_address):
@@ -318,6 +402,12 @@ def _path_objects(settings, end, path):
         "passive_mode": end["passive"],
         "comment": description,
     }
+    # Set explicitly, so that switching ike_version turns the new version's peer check back on. Only the
+    # options of the versions in use are set, because the vpn module warns about the others.
+    if settings["ike_version"] != "ikev1":
+        gateway["liveness_check"] = True
+    if settings["ike_version"] != "ikev2":
+        gateway["dpd"] = True
     interface = {
         "name": end["unit"],
         "ip": [end["local_tunnel"]],
@@ -400,25 +490,19 @@ def _shared_objects(settings):
 def _ends(settings, sites, hub, spoke, device):
     """Yield, for each path between ``hub`` and ``spoke``, the description of ``device``'s end."""
     hub_site, spoke_site = sites[hub], sites[spoke]
-    psk = spoke_site.get("pre_shared_key") or settings.get("pre_shared_key")
-    if not psk:
-        raise DesignError(
-            "%s: no pre-shared key; set redundant_path_psk (the example inventory reads it from IPSEC_PSK) "
-            "or the spoke's vpn_pre_shared_key host variable" % spoke
-        )
     on_hub = device == hub
     for path in PATHS:
         hub_link, spoke_link = _path_links(hub_site, spoke_site, path)
-        hub_tunnel, spoke_tunnel = _tunnel_addresses(settings, spoke, spoke_site["spoke_id"], path)
+        numbers = spoke_site["paths"][path]
         yield path, {
             "peer": spoke if on_hub else hub,
             "local_link": hub_link if on_hub else spoke_link,
             "peer_link": spoke_link if on_hub else hub_link,
-            "unit": _tunnel_unit(settings, spoke, spoke_site["spoke_id"], path),
-            "local_tunnel": hub_tunnel if on_hub else spoke_tunnel,
-            "peer_tunnel": spoke_tunnel if on_hub else hub_tunnel,
+            "unit": numbers["unit"],
+            "local_tunnel": numbers["hub_tunnel"] if on_hub else numbers["spoke_tunnel"],
+            "peer_tunnel": numbers["spoke_tunnel"] if on_hub else numbers["hub_tunnel"],
             "peer_networks": spoke_site["networks"] if on_hub else hub_site["networks"],
-            "pre_shared_key": psk,
+            "pre_shared_key": spoke_site["pre_shared_key"],
             "passive": on_hub,
         }
 
@@ -434,16 +518,18 @@ def plan_device(sites, device, settings):
     spoke, or every device once the hub is excluded) gets a plan with every list empty.
     """
     settings = dict(DEFAULT_SETTINGS, **{key: value for key, value in (settings or {}).items() if value is not None})
+    if netaddr is None:
+        raise DesignError("the Python library netaddr is required on the controller")
     _check_settings(settings)
-    hub, spokes, checked = _check_sites(sites)
+    hub, spokes, checked = _check_sites(sites, settings, _check_pool(settings))
     if device not in sites:
         raise DesignError("%s is not one of the sites (%s)" % (device, ", ".join(sorted(sites))))
     excluded = set(settings.get("exclude") or [])
     unknown = sorted(str(name) for name in excluded - set(sites))
     if unknown:
         raise DesignError(
-            "exclude names %s, which %s not one of the sites (%s)"
-            % (", ".join(unknown), "is" if len(unknown) == 1 else "are", ", ".join(sorted(sites)))
+            "%s names %s, which %s not one of the sites (%s)"
+            % (role_variable("exclude"), ", ".join(unknown), "is" if len(unknown) == 1 else "are", ", ".join(sorted(sites)))
         )
 
     role = checked[device]["role"]

@@ -78,6 +78,8 @@ PEER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$")
 # from one tunnel to two without renumbering its neighbours.
 TUNNELS_PER_ID = 2
 TUNNEL_NUMBER_MAX = 9999
+# The firewall's networks come from site_to_site_local_networks, which defaults to the host variable vpn_networks.
+LOCAL_NETWORKS_VARIABLE = "vpn_networks (site_to_site_local_networks)"
 
 
 class DesignError(ValueError):
@@ -272,6 +274,13 @@ def _network(value, where):
         network = ipaddress.ip_network(str(value), strict=False)
     except ValueError:
         raise DesignError("%s: %r is not a valid prefix" % (where, value)) from None
+    if "/" not in str(value):
+        # ipaddress reads a bare address as a /32 (or /128), which would route one address instead of a network.
+        wide, single = (24, 32) if network.version == 4 else (64, 128)
+        raise DesignError(
+            "%s: %s has no prefix length; write %s or %s/%d"
+            % (where, value, ipaddress.ip_network("%s/%d" % (network.network_address, wide), strict=False), network.network_address, single)
+        )
     if network.network_address != ipaddress.ip_interface(str(value)).ip:
         raise DesignError(
             "%s: %s has host bits set; did you mean %s?" % (where, value, network)
@@ -282,7 +291,38 @@ def _network(value, where):
 def _networks(values, where):
     if not isinstance(values, (list, tuple)):
         raise DesignError("%s: must be a list of prefixes, got %r" % (where, values))
-    return [str(_network(value, "%s[%d]" % (where, index))) for index, value in enumerate(values)]
+    networks = []
+    for index, value in enumerate(values):
+        network = str(_network(value, "%s[%d]" % (where, index)))
+        if network in networks:
+            raise DesignError(
+                "%s[%d]: %s is listed twice, also at index %d; list each network once" % (where, index, network, networks.index(network))
+            )
+        networks.append(network)
+    return networks
+
+
+def _overlap(network, others):
+    """Return the first (network, label) of ``others`` that overlaps ``network``, or None."""
+    network = ipaddress.ip_network(network)
+    for other, label in others:
+        other_network = ipaddress.ip_network(other)
+        if other_network.version == network.version and network.overlaps(other_network):
+            return other, label
+    return None
+
+
+def _check_pool(settings):
+    """Return the tunnel pool as an IPv4 network that holds at least one /30 block."""
+    pool = _network(settings["tunnel_pool"], "site_to_site_tunnel_pool")
+    if pool.version != 4:
+        raise DesignError(
+            "site_to_site_tunnel_pool: %s is an IPv6 prefix; only IPv4 pools are supported, because every tunnel takes an IPv4 /30 block"
+            % pool
+        )
+    if pool.prefixlen > 30:
+        raise DesignError("site_to_site_tunnel_pool: %s is smaller than one /30 block; give a prefix of length /30 or shorter" % pool)
+    return pool
 
 
 def _address(value, where):
@@ -383,6 +423,8 @@ def _peer_addresses(peer, merged, where):
 
 
 def _pre_shared_keys(peer, count, settings, where):
+    if peer.get("pre_shared_keys") is not None and peer.get("pre_shared_key") is not None:
+        raise DesignError("%s: give pre_shared_key (one key for every tunnel) or pre_shared_keys (one per tunnel), not both" % where)
     if peer.get("pre_shared_keys") is not None:
         keys = _as_list(peer["pre_shared_keys"])
         if len(keys) != count:
@@ -418,7 +460,7 @@ def _inside_addresses(name, peer, merged, count, settings, where):
             % (where, peer["preset"])
         )
     else:
-        pool = _network(settings["tunnel_pool"], "site_to_site_tunnel_pool")
+        pool = _check_pool(settings)
         for index in range(count):
             slot = (peer["id"] - 1) * TUNNELS_PER_ID + index
             first = int(pool.network_address) + 4 * slot
@@ -503,8 +545,9 @@ def _resolve_peer(device, name, peer, firewall, presets, settings):
     local_source = peer.get("local_networks")
     local_networks = _networks(
         local_source if local_source is not None else firewall.get("networks") or [],
-        "%s.local_networks" % where if local_source is not None else "%s: vpn_networks" % device,
+        "%s.local_networks" % where if local_source is not None else "%s: %s" % (device, LOCAL_NETWORKS_VARIABLE),
     )
+    _check_remote_against_local(remote_networks, local_networks, local_source is not None, firewall, where)
     policy_based = bool(merged["policy_based"])
     if (policy_based or preset_name == "strongswan") and not local_networks:
         raise DesignError(
@@ -526,6 +569,37 @@ def _resolve_peer(device, name, peer, firewall, presets, settings):
         # A monitor fails traffic over to the second tunnel, so a single tunnel has none.
         "monitor": bool(merged["tunnel_monitor"]) and len(addresses) > 1,
     }
+
+
+def _check_remote_against_local(remote_networks, local_networks, own_local, firewall, where):
+    """Reject a remote network that overlaps a network behind this firewall.
+
+    A route into the tunnel for such a network would take that part of the firewall's own
+    network away from it.
+    """
+    local = [(network, "%s[%d]" % (LOCAL_NETWORKS_VARIABLE, index)) for index, network in enumerate(firewall.get("networks") or [])]
+    if own_local:
+        local = [(network, "local_networks[%d]" % index) for index, network in enumerate(local_networks)] + local
+    for index, network in enumerate(remote_networks):
+        overlap = _overlap(network, local)
+        if overlap:
+            raise DesignError(
+                "%s.remote_networks[%d]: %s overlaps the local network %s (%s); a network is either behind the peer or behind this firewall"
+                % (where, index, network, overlap[0], overlap[1])
+            )
+
+
+def _check_remote_overlaps(device, name, remote_networks, seen):
+    """Reject a remote network of peer ``name`` that overlaps one of another peer; ``seen`` collects (network, label)."""
+    where = "%s: site_to_site_peers entry %r" % (device, name)
+    for index, network in enumerate(remote_networks):
+        overlap = _overlap(network, seen)
+        if overlap:
+            raise DesignError(
+                "%s.remote_networks[%d]: %s overlaps %s in %s; every network must be behind one peer, because each peer gets routes to its own networks"
+                % (where, index, network, overlap[0], overlap[1])
+            )
+    seen.extend((network, "remote_networks[%d] of peer %s" % (index, name)) for index, network in enumerate(remote_networks))
 
 
 def _tunnel_objects(design, index, peer, firewall, settings):
@@ -627,14 +701,14 @@ def empty_plan(settings):
     }
 
 
-def _add_profile(section, profile, owners, owner):
+def _add_profile(device, section, profile, owners, owner):
     """Add a crypto profile once; two peers that name the same profile must agree on it."""
     for existing in section:
         if existing["name"] == profile["name"]:
             if existing != profile:
                 raise DesignError(
-                    "crypto profile %s is defined differently by %s and %s; give one of them another name"
-                    % (profile["name"], owners[profile["name"]], owner)
+                    "%s: crypto profile %s is defined differently by peers %s and %s; give one of them another name in its overrides"
+                    % (device, profile["name"], owners[profile["name"]], owner)
                 )
             return
     section.append(profile)
@@ -670,6 +744,8 @@ def plan_device(sites, device, settings, presets=None):
     settings = dict(DEFAULT_SETTINGS, **{k: v for k, v in (settings or {}).items() if v is not None})
     presets = load_presets() if presets is None else presets
     firewall, peers = _split_sites(sites, device)
+    firewall = dict(firewall, networks=_networks(firewall.get("networks") or [], "%s: %s" % (device, LOCAL_NETWORKS_VARIABLE)))
+    _check_pool(settings)
     ordered = _check_peers(device, peers, presets)
     for preset_name in settings.get("preset_overrides") or {}:
         if preset_name not in presets:
@@ -681,8 +757,8 @@ def plan_device(sites, device, settings, presets=None):
     unknown = sorted(excluded - set(sites))
     if unknown:
         raise DesignError(
-            "exclude names %s, which %s not one of the sites (%s)"
-            % (", ".join(unknown), "is" if len(unknown) == 1 else "are", ", ".join(sorted(sites)))
+            "%s: site_to_site_exclude names %s, which %s not one of the sites (%s)"
+            % (device, ", ".join(unknown), "is" if len(unknown) == 1 else "are", ", ".join(sorted(sites)))
         )
     planned = [name for name in ordered if name not in excluded]
     if device in excluded or not planned:
@@ -693,6 +769,7 @@ def plan_device(sites, device, settings, presets=None):
     plan_peers = []
     strongswan = []
     inside_networks = {}
+    remote_seen = []
     for name in planned:
         objects, metadata, design = _plan_peer(device, name, peers[name], firewall, presets, settings)
         for tunnel in metadata["tunnels"]:
@@ -704,8 +781,9 @@ def plan_device(sites, device, settings, presets=None):
                         % (device, tunnel["local_inside"], name, other_network, other)
                     )
             inside_networks[network] = name
-        _add_profile(config["ike_crypto_profiles"], design["ike_profile"], owners, name)
-        _add_profile(config["ipsec_crypto_profiles"], design["ipsec_profile"], owners, name)
+        _check_remote_overlaps(device, name, design["remote_networks"], remote_seen)
+        _add_profile(device, config["ike_crypto_profiles"], design["ike_profile"], owners, name)
+        _add_profile(device, config["ipsec_crypto_profiles"], design["ipsec_profile"], owners, name)
         if design["monitor"] and not config["tunnel_monitor_profiles"]:
             config["tunnel_monitor_profiles"].append(dict(settings["monitor_profile"]))
         for section, items in objects.items():

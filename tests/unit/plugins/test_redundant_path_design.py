@@ -6,6 +6,9 @@ import itertools
 
 import pytest
 
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.ipsec.panos.plugins.filter.redundant_path_design import redundant_path_design
 from ansible_collections.ipsec.panos.plugins.plugin_utils._redundant_path import SECTIONS, DesignError, plan_device
 
 HUB_LINKS = [
@@ -118,7 +121,7 @@ def test_tunnel_addresses_never_overlap():
             "role": "spoke",
             "spoke_id": spoke_id,
             "links": [{"interface": "ethernet1/1", "public_ip": "100.64.%d.2/24" % spoke_id, "next_hop": "100.64.%d.1" % spoke_id}],
-            "networks": ["10.%d.0.0/24" % spoke_id],
+            "networks": ["10.200.%d.0/24" % spoke_id],
         }
     hub = plan_device(sites, "hub", SETTINGS)["config"]
     subnets = [ipaddress.ip_interface(interface["ip"][0]).network for interface in hub["tunnel_interfaces"]]
@@ -295,10 +298,10 @@ def test_management_profile_on_tunnel_interfaces():
         (sites_with(hub={"links": HUB_LINKS[:1]}), "b2: vpn_links has one link, and so has the hub hub"),
         (
             sites_with(b2={"spoke_id": 129}),
-            "b2: vpn_spoke_id 129 is outside tunnel_pool 169.254.120.0/22, which contains two /30 subnets for each spoke ID from 1 to 128",
+            "b2: vpn_spoke_id 129 is outside redundant_path_tunnel_pool 169.254.120.0/22, which contains two /30 subnets for each spoke ID from 1 to 128",
         ),
-        ({k: v for k, v in SITES.items() if k != "hub"}, "exactly one site must have role hub; found 0"),
-        (sites_with(b1={"role": "hub"}), "exactly one site must have role hub; found 2 (b1, hub)"),
+        ({k: v for k, v in SITES.items() if k != "hub"}, "the hub group (redundant_path_hub_group) must contain exactly one host; found 0"),
+        (sites_with(b1={"role": "hub"}), "the hub group (redundant_path_hub_group) must contain exactly one host; found 2 (b1, hub)"),
     ],
 )
 def test_bad_inventory_rejected(sites, fragment):
@@ -310,17 +313,17 @@ def test_bad_inventory_rejected(sites, fragment):
 @pytest.mark.parametrize(
     "settings, fragment",
     [
-        ({"ike_profile": None}, "settings.ike_profile.name is missing"),
-        ({"ipsec_profile": {"esp_encryption": ["aes-256-gcm"]}}, "settings.ipsec_profile.name is missing"),
-        ({"primary_metric": 20, "backup_metric": 20}, "settings.primary_metric (20) must be lower than settings.backup_metric (20)"),
-        ({"backup_metric": 70000}, "settings.backup_metric must be a whole number from 1 to 65535"),
-        ({"tunnel_base": 9990}, "b1: vpn_spoke_id 1 gives tunnel.10001"),
-        ({"tunnel_base": -1}, "settings.tunnel_base must be a whole number from 0"),
-        ({"tunnel_pool": "169.254.120.1/24"}, "settings.tunnel_pool: 169.254.120.1/24 must be a prefix"),
-        ({"tunnel_pool": "169.254.120.0/30"}, "settings.tunnel_pool: 169.254.120.0/30 must be a prefix of length /29 or shorter"),
+        ({"ike_profile": None}, "redundant_path_ike_profile.name is missing"),
+        ({"ipsec_profile": {"esp_encryption": ["aes-256-gcm"]}}, "redundant_path_ipsec_profile.name is missing"),
+        ({"primary_metric": 20, "backup_metric": 20}, "redundant_path_primary_metric (20) must be lower than redundant_path_backup_metric (20)"),
+        ({"backup_metric": 70000}, "redundant_path_backup_metric must be a whole number from 1 to 65535"),
+        ({"tunnel_base": 9990}, "b1: vpn_spoke_id 1 gives tunnel.10001 (redundant_path_tunnel_base 9990"),
+        ({"tunnel_base": -1}, "redundant_path_tunnel_base must be a whole number from 0"),
+        ({"tunnel_pool": "169.254.120.1/24"}, "redundant_path_tunnel_pool: 169.254.120.1/24 must be a prefix"),
+        ({"tunnel_pool": "169.254.120.0/30"}, "redundant_path_tunnel_pool: 169.254.120.0/30 must be a prefix of length /29 or shorter"),
         ({"pre_shared_key": None}, "b1: no pre-shared key"),
-        ({"exclude": ["b9"]}, "exclude names b9, which is not one of the sites (b1, b2, hub)"),
-        ({"exclude": "b1"}, "settings.exclude must be a list"),
+        ({"exclude": ["b9"]}, "redundant_path_exclude names b9, which is not one of the sites (b1, b2, hub)"),
+        ({"exclude": "b1"}, "redundant_path_exclude must be a list"),
     ],
 )
 def test_bad_settings_rejected(settings, fragment):
@@ -371,3 +374,125 @@ def test_last_spoke_excluded_empties_hub():
     plan = plan_device(SITES, "hub", dict(SETTINGS, exclude=["b1", "b2"]))
     assert plan["config"] == {section: [] for section in SECTIONS}
     assert plan["role"] == "hub"
+
+
+# -- every firewall checks the whole inventory ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sites, settings, fragment",
+    [
+        (sites_with(b2={"spoke_id": 500}), {}, "b2: vpn_spoke_id 500 is outside redundant_path_tunnel_pool 169.254.120.0/22"),
+        (SITES, {"tunnel_pool": "169.254.120.0/29"}, "b2: vpn_spoke_id 2 is outside redundant_path_tunnel_pool 169.254.120.0/29"),
+        (SITES, {"tunnel_base": 9980}, "b2: vpn_spoke_id 2 gives tunnel.10001 (redundant_path_tunnel_base 9980"),
+        (sites_with(b1={"pre_shared_key": "own"}), {"pre_shared_key": ""}, "b2: no pre-shared key; set redundant_path_psk"),
+        (
+            sites_with(b2={"links": [dict(SITES["b1"]["links"][1], interface="ethernet1/1")]}),
+            {},
+            "b2: vpn_links[0].public_ip: 198.18.11.11 is also used by b1",
+        ),
+        (sites_with(b2={"networks": ["10.11.0.0/24"]}), {}, "b2: vpn_networks[0]: 10.11.0.0/24 overlaps 10.11.0.0/24 in vpn_networks[0] of b1"),
+    ],
+)
+@pytest.mark.parametrize("device", ["hub", "b1", "b2"])
+def test_fault_of_one_site_fails_every_plan(sites, settings, fragment, device):
+    with pytest.raises(DesignError) as error:
+        plan_device(sites, device, dict(SETTINGS, **settings))
+    assert fragment in str(error.value)
+
+
+def test_excluding_faulty_spoke_still_fails():
+    # plan(all) must succeed for a decommission to work out what to remove, so an exclusion hides no fault.
+    with pytest.raises(DesignError, match="b2: vpn_spoke_id 500 is outside"):
+        plan_device(sites_with(b2={"spoke_id": 500}), "b1", dict(SETTINGS, exclude=["b2"]))
+
+
+@pytest.mark.parametrize(
+    "sites, fragment",
+    [
+        (sites_with(b2={"networks": ["10.11.0.0/16"]}), "b2: vpn_networks[0]: 10.11.0.0/16 overlaps 10.11.0.0/24 in vpn_networks[0] of b1"),
+        (sites_with(b2={"networks": ["10.0.5.0/24"]}), "b2: vpn_networks[0]: 10.0.5.0/24 overlaps 10.0.0.0/16 in vpn_networks[0] of hub"),
+        (
+            sites_with(b2={"networks": ["10.12.0.0/24", "10.12.0.0/24"]}),
+            "b2: vpn_networks[1]: 10.12.0.0/24 is also vpn_networks[0]; list each network once",
+        ),
+        (
+            sites_with(b2={"networks": ["169.254.121.0/24"]}),
+            "b2: vpn_networks[0]: 169.254.121.0/24 overlaps redundant_path_tunnel_pool 169.254.120.0/22",
+        ),
+        (sites_with(b2={"networks": ["10.12.0.0"]}), "b2: vpn_networks[0]: 10.12.0.0 has no prefix length; write 10.12.0.0/24 or 10.12.0.0/32"),
+        (sites_with(b2={"networks": ["10.12.0.7"]}), "b2: vpn_networks[0]: 10.12.0.7 has no prefix length; write 10.12.0.0/24 or 10.12.0.7/32"),
+    ],
+)
+def test_bad_networks_rejected(sites, fragment):
+    with pytest.raises(DesignError) as error:
+        plan_device(sites, "hub", SETTINGS)
+    assert fragment in str(error.value)
+
+
+def test_nested_networks_of_one_site_accepted():
+    config = plan_device(sites_with(b2={"networks": ["10.12.0.0/16", "10.12.5.0/24"]}), "hub", SETTINGS)["config"]
+    destinations = [route["destination"] for route in config["static_routes"] if route["name"].startswith("vpn-b2-p1-")]
+    assert destinations == ["10.12.0.0/16", "10.12.5.0/24"]
+
+
+@pytest.mark.parametrize(
+    "pool, fragment",
+    [
+        ("fd00:120::/64", "redundant_path_tunnel_pool: fd00:120::/64 is an IPv6 prefix; only IPv4 pools are supported"),
+        ("169.254.120.0", "redundant_path_tunnel_pool: 169.254.120.0 has no prefix length"),
+        ("tunnels", "redundant_path_tunnel_pool: 'tunnels' is not a valid IPv4 prefix"),
+    ],
+)
+def test_bad_tunnel_pool_rejected(pool, fragment):
+    with pytest.raises(DesignError) as error:
+        plan_device(SITES, "b1", dict(SETTINGS, tunnel_pool=pool))
+    assert fragment in str(error.value)
+
+
+def test_unknown_ike_version_rejected():
+    with pytest.raises(DesignError, match="redundant_path_ike_version must be one of ikev1, ikev2, ikev2-preferred, got 'ikev3'"):
+        plan_device(SITES, "hub", dict(SETTINGS, ike_version="ikev3"))
+
+
+# -- liveness --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "version, liveness_check, dpd",
+    [("ikev2", True, None), ("ikev1", None, True), ("ikev2-preferred", True, True)],
+)
+@pytest.mark.parametrize("device", ["hub", "b1"])
+def test_gateways_state_liveness_of_version(version, liveness_check, dpd, device):
+    gateways = plan_device(SITES, device, dict(SETTINGS, ike_version=version))["config"]["ike_gateways"]
+    assert gateways
+    for gateway in gateways:
+        assert gateway["version"] == version
+        # An option of the other IKE version is left out, because the vpn module warns about it.
+        assert gateway.get("liveness_check") is liveness_check
+        assert gateway.get("dpd") is dpd
+
+
+# -- the filter ------------------------------------------------------------------------
+
+
+def hostvars_of(sites):
+    hostvars = {}
+    for name, site in sites.items():
+        hostvars[name] = {"vpn_links": site["links"], "vpn_networks": site["networks"], "vpn_pre_shared_key": site.get("pre_shared_key")}
+        if site["role"] == "spoke":
+            hostvars[name]["vpn_spoke_id"] = site["spoke_id"]
+    return hostvars
+
+
+def test_filter_names_spoke_variable_on_other_spoke():
+    hostvars = hostvars_of(sites_with(b2={"spoke_id": 500}))
+    with pytest.raises(AnsibleFilterError) as error:
+        redundant_path_design(hostvars, ["hub"], ["b1", "b2"], "b1", SETTINGS)
+    assert str(error.value).startswith("redundant_path_design: b2: vpn_spoke_id 500 is outside redundant_path_tunnel_pool")
+
+
+def test_filter_names_group_variables():
+    with pytest.raises(AnsibleFilterError) as error:
+        redundant_path_design(hostvars_of(SITES), ["hub"], ["hub", "b1", "b2"], "b1", SETTINGS)
+    assert "hub is in both the hub group (redundant_path_hub_group) and the spoke group (redundant_path_spoke_group)" in str(error.value)

@@ -241,7 +241,8 @@ def test_route_based_peer_has_no_proxy_ids():
 
 
 def test_profiles_shared_per_preset():
-    sites = sites_with(aws_a=AWS, aws_b=dict(AWS, id=4, inside_cidrs=["169.254.20.0/30", "169.254.21.0/30"]))
+    aws_b = dict(AWS, id=4, inside_cidrs=["169.254.20.0/30", "169.254.21.0/30"], remote_networks=["172.30.0.0/16"])
+    sites = sites_with(aws_a=AWS, aws_b=aws_b)
     config = plan_device(sites, "fw1", SETTINGS)["config"]
     assert [p["name"] for p in config["ike_crypto_profiles"]] == ["s2s-aws-ike"]
     assert {g["ike_crypto_profile"] for g in config["ike_gateways"]} == {"s2s-aws-ike"}
@@ -732,3 +733,123 @@ def test_inside_addresses_are_link_local_pairs():
         local = ipaddress.ip_interface(tunnel["local_inside"])
         assert ipaddress.ip_address(tunnel["remote_inside"]) in local.network
         assert local.ip != ipaddress.ip_address(tunnel["remote_inside"])
+
+
+# -- input checks of networks, keys and the pool ----------------------------------------------------
+
+
+def test_both_key_forms_rejected():
+    peer = dict(AWS, pre_shared_key="one-for-all")
+    with pytest.raises(DesignError) as error:
+        plan_one(peer)
+    assert "fw1: site_to_site_peers entry 'peer1': give pre_shared_key (one key for every tunnel) or pre_shared_keys" in str(error.value)
+    assert "not both" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "peers, fragment",
+    [
+        (
+            {"a": MINIMAL_PEERS["panos"], "b": dict(MINIMAL_PEERS["azure"], id=2)},
+            None,
+        ),
+        (
+            {"a": MINIMAL_PEERS["panos"], "b": dict(MINIMAL_PEERS["azure"], id=2, remote_networks=["10.60.0.0/16"])},
+            "fw1: site_to_site_peers entry 'b'.remote_networks[0]: 10.60.0.0/16 overlaps 10.60.0.0/16 in remote_networks[0] of peer a",
+        ),
+        (
+            {"a": MINIMAL_PEERS["panos"], "b": dict(MINIMAL_PEERS["azure"], id=2, remote_networks=["10.40.0.0/16", "10.60.128.0/17"])},
+            "fw1: site_to_site_peers entry 'b'.remote_networks[1]: 10.60.128.0/17 overlaps 10.60.0.0/16 in remote_networks[0] of peer a",
+        ),
+    ],
+)
+def test_remote_networks_of_two_peers_must_not_overlap(peers, fragment):
+    sites = sites_with(**peers)
+    if fragment is None:
+        assert plan_device(sites, "fw1", SETTINGS)["tunnel_count"] == 2
+        return
+    with pytest.raises(DesignError) as error:
+        plan_device(sites, "fw1", SETTINGS)
+    assert fragment in str(error.value)
+
+
+def test_overlap_with_excluded_peer_ignored():
+    peers = {"a": MINIMAL_PEERS["panos"], "b": dict(MINIMAL_PEERS["azure"], id=2, remote_networks=["10.60.0.0/16"])}
+    assert plan_device(sites_with(**peers), "fw1", dict(SETTINGS, exclude=["a"]))["tunnel_count"] == 1
+
+
+@pytest.mark.parametrize(
+    "peer, fragment",
+    [
+        (
+            dict(MINIMAL_PEERS["panos"], remote_networks=["10.0.5.0/24"]),
+            "'peer1'.remote_networks[0]: 10.0.5.0/24 overlaps the local network 10.0.0.0/16 (vpn_networks (site_to_site_local_networks)[0])",
+        ),
+        (
+            dict(ASA, remote_networks=["10.30.0.0/24", "10.0.2.0/25"]),
+            "'peer1'.remote_networks[1]: 10.0.2.0/25 overlaps the local network 10.0.2.0/24 (local_networks[1])",
+        ),
+        (
+            dict(ASA, remote_networks=["10.0.200.0/24"]),
+            "'peer1'.remote_networks[0]: 10.0.200.0/24 overlaps the local network 10.0.0.0/16 (vpn_networks (site_to_site_local_networks)[0])",
+        ),
+        (dict(SWAN, remote_networks=["10.20.0.0"]), "'peer1'.remote_networks[0]: 10.20.0.0 has no prefix length; write 10.20.0.0/24 or 10.20.0.0/32"),
+        (dict(ASA, local_networks=["10.0.1.9"]), "'peer1'.local_networks[0]: 10.0.1.9 has no prefix length; write 10.0.1.0/24 or 10.0.1.9/32"),
+        (dict(AWS, inside_cidrs=["169.254.10.0", "169.254.11.0/30"]), "'peer1'.inside_cidrs[0]: 169.254.10.0 has no prefix length"),
+        (
+            dict(SWAN, remote_networks=["10.20.0.0/24", "10.20.0.0/24"]),
+            "'peer1'.remote_networks[1]: 10.20.0.0/24 is listed twice, also at index 0; list each network once",
+        ),
+    ],
+)
+def test_bad_networks_rejected(peer, fragment):
+    with pytest.raises(DesignError) as error:
+        plan_one(peer)
+    assert fragment in str(error.value)
+    assert str(error.value).startswith("fw1: site_to_site_peers entry 'peer1'")
+
+
+@pytest.mark.parametrize(
+    "networks, fragment",
+    [
+        (["10.0.0.0"], "fw1: vpn_networks (site_to_site_local_networks)[0]: 10.0.0.0 has no prefix length; write 10.0.0.0/24 or 10.0.0.0/32"),
+        ("10.0.0.0/16", "fw1: vpn_networks (site_to_site_local_networks): must be a list of prefixes, got '10.0.0.0/16'"),
+    ],
+)
+def test_bad_firewall_networks_rejected(networks, fragment):
+    # The peer has its own local_networks, so only the check of the whole inventory reads the firewall's networks.
+    with pytest.raises(AnsibleFilterError) as error:
+        site_to_site_design([dict(ASA, name="asa")], "fw1", {"public_ip": "198.51.100.10/24", "networks": networks}, SETTINGS)
+    assert fragment in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "pool, fragment",
+    [
+        ("fd00:200::/64", "site_to_site_tunnel_pool: fd00:200::/64 is an IPv6 prefix; only IPv4 pools are supported"),
+        ("169.254.200.0", "site_to_site_tunnel_pool: 169.254.200.0 has no prefix length"),
+        ("169.254.200.0/31", "site_to_site_tunnel_pool: 169.254.200.0/31 is smaller than one /30 block"),
+    ],
+)
+def test_bad_tunnel_pool_rejected(pool, fragment):
+    # Every peer here has its own inside_cidrs and takes nothing from the pool, but the pool is checked anyway.
+    with pytest.raises(DesignError) as error:
+        plan_one(AWS, {"tunnel_pool": pool})
+    assert fragment in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "version, liveness_check, dpd",
+    [("ikev2", True, None), ("ikev1", None, True), ("ikev2-preferred", True, True)],
+)
+def test_gateways_state_liveness_of_version(version, liveness_check, dpd):
+    peer = dict(MINIMAL_PEERS["panos"], overrides={"ike_version": version})
+    gateway = plan_one(peer)["config"]["ike_gateways"][0]
+    assert gateway["version"] == version
+    assert gateway.get("liveness_check") is liveness_check
+    assert gateway.get("dpd") is dpd
+
+
+def test_exclude_unknown_name_names_variable():
+    with pytest.raises(DesignError, match=r"fw1: site_to_site_exclude names nobody, which is not one of the sites"):
+        plan_device(SITES, "fw1", dict(SETTINGS, exclude=["nobody"]))
