@@ -285,19 +285,15 @@ class Device:
 
     def get(self, xpath):
         """Read the candidate configuration at ``xpath``; return the ``<result>`` element."""
-        xapi = self.firewall.xapi
-        self._call(xapi.get, xpath=xpath)
-        root = xapi.element_root
-        result = root.find("result") if root is not None else None
-        if result is None:
-            result = ET.Element("result")
-        return result
+        return self._read(self.firewall.xapi.get, xpath)
 
     def show(self, xpath):
         """Read the running configuration at ``xpath``; return the ``<result>`` element."""
-        xapi = self.firewall.xapi
-        self._call(xapi.show, xpath=xpath)
-        root = xapi.element_root
+        return self._read(self.firewall.xapi.show, xpath)
+
+    def _read(self, action, xpath):
+        self._call(action, xpath=xpath)
+        root = self.firewall.xapi.element_root
         result = root.find("result") if root is not None else None
         if result is None:
             result = ET.Element("result")
