@@ -29,6 +29,8 @@ DEFAULT_SETTINGS = {
     "ike_version": "ikev2",
     "proxy_ids": False,
     "spoke_to_spoke": True,
+    # Below 1500 so an encrypted full-size packet still fits a 1500-byte path.
+    "tunnel_mtu": 1400,
 }
 
 
@@ -204,6 +206,8 @@ def _tunnel_objects(settings, local_site, local_name, peer_site, peer_name, tunn
         "virtual_router": settings["virtual_router"],
         "comment": "to %s" % peer_name,
     }
+    if settings.get("tunnel_mtu"):
+        interface["mtu"] = int(settings["tunnel_mtu"])
     routes = [
         {"name": "vpn-%s-%s" % (peer_name, suffix), "destination": str(network), "interface": tunnel}
         for suffix, network in remote_nets

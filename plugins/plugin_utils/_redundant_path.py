@@ -27,6 +27,8 @@ class DesignError(ValueError):
 DEFAULT_SETTINGS = {
     "tunnel_pool": "169.254.120.0/22",
     "tunnel_base": 1000,
+    # Below 1500 so an encrypted full-size packet still fits a 1500-byte path.
+    "tunnel_mtu": 1400,
     "zone": "vpn",
     "virtual_router": "default",
     "ike_version": "ikev2",
@@ -417,6 +419,8 @@ def _path_objects(settings, end, path):
     }
     if settings.get("management_profile"):
         interface["management_profile"] = settings["management_profile"]
+    if settings.get("tunnel_mtu"):
+        interface["mtu"] = int(settings["tunnel_mtu"])
     tunnel = {
         "name": "vpn-%s" % suffix,
         "tunnel_interface": end["unit"],

@@ -5,7 +5,7 @@ import secrets
 
 import pytest
 
-from conftest import REPO, make_inventory, run_playbook
+from conftest import REPO, audit_findings, make_inventory, run_playbook
 
 PLAYBOOK = os.path.join(REPO, "playbooks", "hub_and_spoke.yml")
 HOSTS = ("hub", "branch1", "branch2", "branch3")
@@ -133,3 +133,10 @@ def test_verbose_output_hides_key(converged, demo_devices, marker):
     assert marker not in run.output
     for host in HOSTS:
         assert run.recap()[host]["changed"] == 0
+
+
+def test_built_vpn_passes_audit(converged, demo_devices, marker, tmp_path):
+    findings = audit_findings(demo_devices, converged["inventory"], "vpn_hubs:vpn_spokes", marker, str(tmp_path))
+    assert sorted(findings) == sorted(HOSTS)
+    for host in HOSTS:
+        assert findings[host] == [], host

@@ -318,3 +318,15 @@ def test_verbose_output_hides_key(converged, devices, marker):
     assert marker not in run.output
     for host in HOSTS:
         assert run.recap()[host]["changed"] == 0
+
+
+def test_built_vpn_passes_audit(converged, devices, marker, tmp_path):
+    from conftest import audit_findings
+
+    findings = audit_findings(devices, converged["inventory"], "vpn_hubs:vpn_spokes", marker, str(tmp_path))
+    assert sorted(findings) == sorted(HOSTS)
+    for host in HOSTS:
+        # The two default routes come from the simulated ISP links, not from the role, which
+        # leaves the firewall's default routes alone; the audit rightly asks for path monitoring.
+        role_findings = [f for f in findings[host] if not f.startswith("VPN-NET-006 route default/0.0.0.0/0")]
+        assert role_findings == [], host

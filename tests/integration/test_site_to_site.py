@@ -217,3 +217,10 @@ def test_incompatible_profile_fails_before_write(converged, firewall, marker, tm
     assert firewall.candidate(HOST) == before
     assert not os.path.exists(swan)
     assert marker not in run.output
+
+
+def test_built_vpn_passes_audit(converged, firewall, marker, tmp_path):
+    from conftest import audit_findings
+
+    findings = audit_findings(firewall, converged["inventory"], "site_to_site_firewalls", marker, str(tmp_path))
+    assert findings == {HOST: []}
