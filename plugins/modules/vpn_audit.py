@@ -21,7 +21,8 @@ description:
   - Crypto rules check the profiles that a gateway, tunnel or other object uses, including the
     predefined C(default) profile that a gateway or tunnel naming no profile falls back to.
     Unused profiles are reported as such (VPN-IKE-014), and their crypto is checked too unless
-    O(include_unused=false): a weak profile left on the device can be put to use by the next change.
+    O(include_unused=false), because a weak profile left on the device can be put to use by the
+    next change.
 author:
   - ipsec.panos maintainers (@ipsec-panos)
 extends_documentation_fragment:
