@@ -66,7 +66,22 @@ def run_audit(params, today=None):
             raise ValidationError(["vsys: %r not found in this configuration, which has %s" % (scope.vsys, ", ".join(vsys_names))])
 
     config = VpnConfig(root, scope, RenderContext(version), expected, include_unused=params.get("include_unused", True) is not False)
+    unknown = _unknown_expected(expected, config)
+    if unknown:
+        raise ValidationError(unknown)
     return audit_config(config, pack, waivers, today or datetime.date.today(), origin)
+
+
+def _unknown_expected(expected, config):
+    """Return errors for ``expected`` entries that name no gateway or tunnel of the configuration."""
+    errors = []
+    for section, known in (("ike_gateways", config.gateways), ("ipsec_tunnels", config.tunnels)):
+        for name in sorted(set(expected.get(section) or {}) - set(known)):
+            errors.append(
+                "expected.%s.%s: no such object in the configuration, which has %s"
+                % (section, name, ", ".join(sorted(known)) or "none")
+            )
+    return errors
 
 
 def _template_exists(root, name):

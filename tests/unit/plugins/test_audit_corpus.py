@@ -175,3 +175,10 @@ def test_missing_vsys_rejected():
     text = "<config><devices><entry name='localhost.localdomain'><vsys><entry name='vsys1'/></vsys></entry></devices></config>"
     with pytest.raises(ValidationError, match="vsys: 'vsys9' not found in this configuration, which has vsys1"):
         audit.run_audit({"running_config": text, "vsys": "vsys9"})
+
+
+def test_expected_for_unknown_gateway_rejected():
+    from ansible_collections.ipsec.panos.plugins.module_utils._engine import ValidationError
+
+    with pytest.raises(ValidationError, match="expected.ike_gateways.gw-nope: no such object in the configuration"):
+        audit.run_audit({"running_config": "<config/>", "expected": {"ike_gateways": {"gw-nope": {"behind_nat": True}}}})
