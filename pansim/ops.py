@@ -3,13 +3,14 @@
 Commands arrive as XML, for example ``<show><system><info/></system></show>``.
 The dispatcher follows single-child elements to build the command words
 (``show system info``) and picks the handler of the longest known prefix.
-New commands register in COMMANDS; the VPN commands live in ``pansim.vpn_ops``.
+New commands register in COMMANDS; the VPN commands live in ``pansim.vpn_ops`` and the
+routing commands in ``pansim.routing_ops``.
 """
 
 import time
 from dataclasses import dataclass
 
-from pansim import errors, panorama, responses, sysinfo, system_log, vpn_ops
+from pansim import errors, panorama, responses, routing_ops, sysinfo, system_log, vpn_ops
 from pansim.vpn_runtime import fabric_of
 from pansim.errors import ApiError
 from pansim.factory import PANORAMA_LOCATIONS
@@ -277,6 +278,7 @@ COMMANDS = {
     ("show", "devices", "connected"): show_devices,
     ("show", "devicegroups"): show_devicegroups,
     **vpn_ops.COMMANDS,
+    **routing_ops.COMMANDS,
 }
 
 

@@ -20,7 +20,12 @@ When SAs come up:
 * An SA that no longer negotiates after a commit, or whose path goes down, is
   deleted on both ends. SAs rekey silently at the end of their lifetime.
 
-State advances lazily: every VPN op command, log query and link change first
+Routing (``pansim.routing``) follows the tunnels: after every sync, each
+firewall's route tables are rebuilt from its running configuration, its link
+states and the state of the IPsec tunnels bound to its tunnel interfaces, and the
+fabric keeps the preemptive hold time of path-monitored static routes.
+
+State advances lazily: every VPN or routing op command, log query and link change first
 runs ``sync``, which notices commits by the identity of each firewall's running
 configuration. Events carry the time of that sync.
 
@@ -35,7 +40,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 
-from pansim import vpn, vpn_events
+from pansim import routing, vpn, vpn_events
 from pansim.system_log import SystemLog
 from pansim.vpn import End, Negotiation
 
@@ -149,6 +154,30 @@ class DeviceView:
     flows: list = field(default_factory=list)
 
 
+@dataclass
+class PathMonitorHold:
+    """Path-monitor state of one static route, kept between syncs for the preemptive hold time.
+
+    ``down`` is set when the probes of a route that was in the table fail; ``recovered_at`` is
+    when they first succeeded again. ``route`` is the configuration the state belongs to.
+    """
+
+    route: routing.StaticRoute
+    installed: bool = False
+    down: bool = False
+    recovered_at: float = None
+
+
+@dataclass
+class RoutingView:
+    """The route tables of one firewall, taken under the fabric lock."""
+
+    now: float
+    config: routing.RoutingConfig
+    tables: dict
+    holds: dict
+
+
 class LinkError(ValueError):
     """Raised for a link change on an interface the firewall does not have."""
 
@@ -184,6 +213,9 @@ class Fabric:
         self._logs = {}
         self._sequence = 0
         self._event_pending = False
+        self._routing = {}
+        self._route_tables = {}
+        self._route_holds = {}
 
     def add(self, device):
         """Let this fabric simulate VPNs for ``device``. A Panorama has no data plane and is ignored."""
@@ -202,6 +234,14 @@ class Fabric:
         with self.lock:
             now = self._sync()
             return self._device_view(device.name, now)
+
+    def routing_view(self, device):
+        """Return the RoutingView of ``device`` after a sync."""
+        with self.lock:
+            now = self._sync()
+            name = device.name
+            holds = {key[1:]: hold for key, hold in self._route_holds.items() if key[0] == name}
+            return RoutingView(now, self._routing[name][1], self._route_tables.get(name, {}), holds)
 
     def system_log(self, device):
         """Return the device's SystemLog after a sync. The caller must hold ``self.lock``."""
@@ -310,6 +350,7 @@ class Fabric:
             cached = self._parsed.get(name)
             if cached is None or cached[0] is not running:
                 self._parsed[name] = (running, vpn.parse_config(running, name))
+                self._routing[name] = (running, routing.parse_routing(running, name))
                 committed.append(name)
         if committed:
             self._owners = {}
@@ -338,6 +379,7 @@ class Fabric:
                     self._initiate(name, gateway, tunnel, now)
         self._retry_monitored(now, event)
         self._settle(now)
+        self._settle_routes(now)
         return now
 
     def _retry_monitored(self, now, event):
@@ -623,6 +665,92 @@ class Fabric:
         if monitor == "up" or state.monitor == "up":
             self._log([vpn_events.monitor_event(config.device, tunnel.name, tunnel.monitor.destination, monitor == "up")], now)
         state.monitor = monitor
+
+    # Routing
+
+    def _tunnel_blocks(self, name, tunnel):
+        """Return True when ``tunnel`` takes its tunnel interface down: a fail-over monitor that is not up.
+
+        NOTE: PAN-OS keeps a tunnel interface up while its tunnel is down unless a monitor
+        with action fail-over reports the loss; wait-recover is taken to leave it up too.
+        """
+        monitor = tunnel.monitor
+        if monitor is None or monitor.action != "fail-over":
+            return False
+        return self._tunnel_state(name, tunnel.name).monitor != "up"
+
+    def _routing_environment(self, name):
+        """Build the routing.Environment of one firewall from link states, tunnel states and the other firewalls' addresses."""
+        config = self._parsed[name][1]
+        bound = {}
+        for tunnel in config.tunnels.values():
+            if tunnel.tunnel_interface:
+                bound.setdefault(tunnel.tunnel_interface, []).append(tunnel)
+
+        interfaces = {}
+        for interface in config.interface_addresses:
+            tunnels = bound.get(interface)
+            if not interface.startswith("tunnel.") or not tunnels:
+                interfaces[interface] = routing.InterfaceState(up=(name, interface) not in self._down)
+                continue
+            # One usable tunnel keeps a shared tunnel interface up.
+            up = any(not self._tunnel_blocks(name, tunnel) for tunnel in tunnels)
+            far = set()
+            for tunnel in tunnels:
+                for device in self._far_devices(name, tunnel.name):
+                    far |= self._parsed[device][1].all_addresses()
+            interfaces[interface] = routing.InterfaceState(up=up, far_addresses=frozenset(far))
+
+        remote = {}
+        for other in self._parsed:
+            if other == name:
+                continue
+            for interface, addresses in self._parsed[other][1].interface_addresses.items():
+                outside = not interface.startswith("tunnel.") and (other, interface) not in self._down
+                for address in addresses:
+                    remote[address] = remote.get(address, False) or outside
+        return routing.Environment(interfaces, remote)
+
+    def _hold_filter(self, name, now, seen):
+        """Return the monitor_filter of ``routing.build_table`` that applies the preemptive hold time of ``name``'s routes.
+
+        A route whose probes fail is withdrawn. Once a route that was in the table has failed, it
+        comes back only after its probes succeed for ``hold-time`` minutes. A route that never
+        entered the table (its far end was not up yet) comes in as soon as its probes succeed.
+        NOTE: the real firewall's behaviour before a monitor's first success is not confirmed.
+        """
+
+        def monitor_filter(router_name, route, failed):
+            key = (name, router_name, route.name)
+            seen.add(key)
+            hold = self._route_holds.get(key)
+            if hold is None or hold.route != route:
+                hold = self._route_holds[key] = PathMonitorHold(route)
+            if failed:
+                hold.down = hold.down or hold.installed
+                hold.recovered_at = None
+                return True
+            if hold.down:
+                if hold.recovered_at is None:
+                    hold.recovered_at = now
+                if now - hold.recovered_at < route.path_monitor.hold_time * 60:
+                    return True
+                hold.down = False
+                hold.recovered_at = None
+            hold.installed = True
+            return False
+
+        return monitor_filter
+
+    def _settle_routes(self, now):
+        """Rebuild every firewall's route tables and forget hold state of routes that no longer exist."""
+        seen = set()
+        for name in sorted(self._parsed):
+            environment = self._routing_environment(name)
+            config = self._routing[name][1]
+            self._route_tables[name] = routing.build_tables(config, environment, self._hold_filter(name, now, seen))
+        for key in [key for key in self._route_holds if key not in seen]:
+            del self._route_holds[key]
 
     # Views for op commands
 
