@@ -44,7 +44,9 @@ lint: lint-venv collection
 unit: venv collection
 	$(BIN)/python -m pytest tests/unit -q
 
+# The report test takes a screenshot in headless Chromium, which CI (root) installs with apt.
 integration: venv collection
+	scripts/install-chromium.sh
 	$(BIN)/python -m pytest tests/integration -q
 
 clean:
