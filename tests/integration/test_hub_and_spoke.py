@@ -140,3 +140,11 @@ def test_built_vpn_passes_audit(converged, demo_devices, marker, tmp_path):
     assert sorted(findings) == sorted(HOSTS)
     for host in HOSTS:
         assert findings[host] == [], host
+
+
+def test_tunnels_come_up(converged, demo_devices, marker):
+    show = os.path.join(REPO, "playbooks", "show_tunnels.yml")
+    run = run_playbook(show, converged["inventory"], demo_devices, marker, "-e", "expect_up=true")
+    assert run.returncode == 0, run.stdout
+    for spoke in ("branch1", "branch2", "branch3"):
+        assert "vpn-%s: up, phase 1 PSK/DH20" % spoke in run.stdout
