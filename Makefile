@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 COLLECTION_LINK := build/collections/ansible_collections/ipsec/panos
 
-.PHONY: all venv lint-venv collection demo test sanity lint unit integration clean
+.PHONY: all venv lint-venv collection demo test sanity lint unit integration bench clean
 
 all: test
 
@@ -48,6 +48,10 @@ unit: venv collection
 integration: venv collection
 	scripts/install-chromium.sh
 	$(BIN)/python -m pytest tests/integration -q
+
+# Benchmark ipsec.panos against per-object modules at 10 to 1,000 spokes; not part of make test.
+bench: venv collection
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf build demo-out tests/output
