@@ -191,8 +191,8 @@ SIGNATURES = (
     ),
     (
         "proposal_mismatch", 0, ("no suitable proposal", "no-proposal-chosen", "no_proposal_chosen", "no proposal chosen"),
-        "the ends have no proposal in common",
-        "give both crypto profiles at least one common encryption, hash and DH group; vpn_peer_check shows what each end offers",
+        "the ends have no phase-1 proposal in common",
+        "give both IKE crypto profiles at least one common encryption, hash and DH group; vpn_peer_check shows what each end offers",
     ),
     (
         "psk_mismatch", 1, ("authentication failure", "authentication-failed", "authentication_failed", "authentication result: failure"),
@@ -213,6 +213,9 @@ SIGNATURES = (
 )
 
 _FAILED = re.compile(r"\bfail", re.IGNORECASE)
+# Events that show the tunnel or its gateway working; failures logged before the newest of
+# them belong to an outage that has since ended.
+_SUCCEEDED = re.compile(r"negotiation is succeeded|\bestablished\b|key installed|\bis up\b", re.IGNORECASE)
 
 
 def _events_for(events, gateway, tunnel):
@@ -244,6 +247,9 @@ def diagnose(tunnel, events):
         return _diagnosis("disabled", 1, "the %s is disabled in the configuration" % what, "set disabled to false", [])
 
     related = _events_for(events, tunnel["gateway"], tunnel["name"])
+    last_success = next((index for index, event in enumerate(related) if _SUCCEEDED.search(event["message"])), None)
+    if last_success is not None:
+        related = related[:last_success]
     failures = [event for event in related if _FAILED.search(event["message"]) or "mismatch" in event["message"].lower()]
     if failures:
         newest = failures[0]
@@ -253,6 +259,12 @@ def diagnose(tunnel, events):
                 if phase == 0:
                     phase = _phase_of(newest)
                     cause = "ike_proposal_mismatch" if phase == 1 else "esp_proposal_mismatch"
+                    if phase == 2:
+                        meaning = "the ends have no phase-2 proposal in common, or use different PFS groups"
+                        fix = (
+                            "give both IPsec crypto profiles a common ESP encryption and authentication and the same "
+                            "dh_group (PFS) setting; vpn_peer_check shows what each end offers"
+                        )
                 if cause == "peer_unreachable" and _phase_of(newest) == 2:
                     # An IKEv1 responder that rejects a proxy ID or proposal just stops answering.
                     return _diagnosis(
@@ -281,7 +293,8 @@ def diagnose(tunnel, events):
             related[:3],
         )
     return _diagnosis(
-        "not_initiated", 1, "no negotiation was attempted: no traffic and no tunnel monitor has started it",
+        "not_initiated", 1,
+        "no negotiation was attempted since the tunnel was last up: no traffic and no tunnel monitor has started it",
         "run with initiate=true, send traffic, or add a tunnel monitor so the firewall keeps the tunnel up", related[:3],
     )
 

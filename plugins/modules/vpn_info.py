@@ -61,7 +61,7 @@ options:
     type: bool
     default: false
   initiate_wait:
-    description: Seconds to wait after starting negotiations before reading the state again.
+    description: Seconds to wait after starting negotiations before reading the state again, 0 to 300.
     type: int
     default: 5
   counters:
@@ -163,12 +163,20 @@ initiated:
   returned: always
   type: list
   elements: str
+not_initiated:
+  description:
+    - With O(initiate=true), the tunnels that are down but whose negotiation this end did not
+      start, because its gateway is passive, disabled or has a dynamic peer.
+  returned: when O(initiate=true) ran
+  type: list
+  elements: str
 skipped:
   description: Why O(initiate) did nothing, such as check mode.
   returned: when O(initiate=true) did not run
   type: str
 """
 
+import re
 import time
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -183,6 +191,9 @@ from ansible_collections.ipsec.panos.plugins.module_utils._resources import IkeG
 def _configured(device, scope):
     """Read the configured tunnels and gateways from the running configuration, in one request."""
     root = device.show("/config").find("config")
+    vsys_names = [entry.get("name") for entry in root.findall("devices/entry/vsys/entry")] if root is not None else []
+    if vsys_names and scope.vsys not in vsys_names:
+        raise engine.ValidationError(["vsys: %r not found on the firewall, which has %s" % (scope.vsys, ", ".join(vsys_names))])
     context = RenderContext(device.version)
     found = {}
     for key, resource in (("ipsec_tunnels", IpsecTunnel()), ("ike_gateways", IkeGateway())):
@@ -234,8 +245,8 @@ def run(module):
         module.fail_json(msg=missing_required_lib("xmltodict"))
     if not 1 <= params["log_entries"] <= 5000:
         raise engine.ValidationError(["log_entries: %s is out of range; give 1 to 5000" % params["log_entries"]])
-    if params["initiate_wait"] < 0:
-        raise engine.ValidationError(["initiate_wait: %s is invalid; give 0 or more seconds" % params["initiate_wait"]])
+    if not 0 <= params["initiate_wait"] <= 300:
+        raise engine.ValidationError(["initiate_wait: %s is out of range; give 0 to 300 seconds" % params["initiate_wait"]])
 
     scope = engine.Scope(vsys=params["vsys"])
     device = Device(params["provider"]).open()
@@ -267,14 +278,20 @@ def run(module):
         if module.check_mode:
             result["skipped"] = "check mode: no negotiation was started"
         else:
+            result["not_initiated"] = []
             for name in down:
                 gateway = statuses[name]["gateway"]
+                started = 0
                 if gateway:
-                    device.op("<test><vpn><ike-sa><gateway>%s</gateway></ike-sa></vpn></test>" % _xml_text(gateway))
-                device.op("<test><vpn><ipsec-sa><tunnel>%s</tunnel></ipsec-sa></vpn></test>" % _xml_text(name))
-                result["initiated"].append(name)
-            time.sleep(params["initiate_wait"])
-            statuses = build(_read_state(device, wanted, params["counters"]))
+                    started += _started(device.op("<test><vpn><ike-sa><gateway>%s</gateway></ike-sa></vpn></test>" % _xml_text(gateway)))
+                started += _started(device.op("<test><vpn><ipsec-sa><tunnel>%s</tunnel></ipsec-sa></vpn></test>" % _xml_text(name)))
+                if started:
+                    result["initiated"].append(name)
+                else:
+                    result["not_initiated"].append(name)
+            if result["initiated"]:
+                time.sleep(params["initiate_wait"])
+                statuses = build(_read_state(device, wanted, params["counters"]))
 
     events = _system_log(device, params["log_entries"])
     entries = []
@@ -291,6 +308,15 @@ def run(module):
     if resources is not None:
         result["system"] = resources
     return result
+
+
+def _started(reply):
+    """Return how many SAs a ``test vpn`` reply says it started; 0 on a passive or disabled end."""
+    text = "".join(reply.itertext()) if reply is not None else ""
+    counts = [int(number) for number in re.findall(r"Initiate (\d+)", text)]
+    # NOTE: a reply without an "Initiate N" line is taken as started, so a release that words
+    # it differently still waits and reads again.
+    return sum(counts) if counts else 1
 
 
 def _xml_text(value):

@@ -40,7 +40,8 @@ def test_key_mismatch_explained(built, marker):
     run = troubleshoot(built, marker, "-e", "firewall=hub", "-e", "tunnel=vpn-branch2", "-e", "initiate=true", "-e", "initiate_wait=1", "-vvv")
     assert run.returncode == 0, run.output
     assert "hub vpn-branch2 (gateway gw-branch2, peer 203.0.113.12): down" in run.output
-    assert "Started negotiation first." in run.output
+    # The hub is passive, so test vpn starts nothing there, and the summary says so.
+    assert "This end did not start a negotiation: its gateway is passive" in run.output
     assert "What is wrong: phase 1 failed at authentication: the pre-shared keys differ" in run.output
     assert "(psk_mismatch, phase 1)" in run.output
     assert "Fix: write the same pre_shared_key to both gateways" in run.output
@@ -95,3 +96,10 @@ def test_unknown_tunnel_rejected(built, marker):
     run = troubleshoot(built, marker, "-e", "firewall=hub", "-e", "tunnel=vpn-nowhere")
     assert run.returncode != 0
     assert "tunnels: vpn-nowhere not found in the running configuration" in run.output
+
+
+def test_unknown_firewall_rejected(built, marker):
+    sim, inventory = built
+    run = run_playbook(TROUBLESHOOT, inventory, sim, marker, "-e", "firewall=nohost", "-e", "tunnel=vpn-branch2")
+    assert run.returncode != 0
+    assert "nohost is not in the inventory" in run.output

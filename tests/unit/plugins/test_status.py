@@ -110,3 +110,29 @@ def test_phase1_up_without_phase2():
 def test_unmatched_requests_listed():
     events = [event("IKEv2 IKE SA negotiation is failed. Couldn't find configuration for IKEv2 request for peer IP 192.0.2.9[500].", obj="")]
     assert status.unmatched_requests(events)[0]["message"].startswith("IKEv2 IKE SA negotiation is failed")
+
+
+def test_failures_before_last_success_ignored():
+    events = [
+        event("IKE phase-1 negotiation is failed as initiator. Due to timeout.", seqno=3),
+        event("IKEv2 IKE SA negotiation is succeeded as initiator, non-rekey. Established SA: 1[500]-2[500].", seqno=2),
+        event("IKE phase-2 negotiation failed when processing Proxy ID. Received local id: 10.0.0.0/16", obj="vpn-hub", seqno=1),
+    ]
+    diagnosis = status.diagnose(status_of(), events)
+    assert diagnosis["cause"] == "peer_unreachable"
+    assert [e["message"][:20] for e in diagnosis["evidence"]] == ["IKE phase-1 negotiat"]
+
+
+def test_outage_without_new_failure_not_blamed_on_old_one():
+    events = [
+        event("IPSec tunnel vpn-hub is up.", obj="vpn-hub", seqno=2),
+        event("IKE phase-1 negotiation is failed as initiator. Due to authentication failure.", seqno=1),
+    ]
+    assert status.diagnose(status_of(gateway={"name": "gw-hub", "passive_mode": True}), events)["cause"] == "passive_waiting"
+
+
+def test_phase2_proposal_fix_mentions_pfs():
+    message = "IKEv2 child SA negotiation is failed as initiator, non-rekey. Due to NO_PROPOSAL_CHOSEN notification received from peer."
+    diagnosis = status.diagnose(status_of(), [event(message, obj="vpn-hub")])
+    assert diagnosis["cause"] == "esp_proposal_mismatch"
+    assert "dh_group (PFS)" in diagnosis["fix"]
