@@ -100,6 +100,8 @@ class TunnelEnd:
         self.proxy_ids = [_selector(p) for p in settings.get("proxy_ids") or []]
         self.liveness = settings.get("liveness")
         self.nat_traversal = bool(settings.get("nat_traversal"))
+        # Why the end takes no part in IKE, such as "tunnel disabled", or None.
+        self.disabled = settings.get("disabled")
 
     @property
     def label(self):
@@ -163,9 +165,18 @@ def ends_from_config(source, objects, addresses=None):
                 proxy_ids=tunnel.get("proxy_ids"),
                 liveness=liveness,
                 nat_traversal=gateway.get("nat_traversal"),
+                disabled=_disabled(tunnel, gateway),
             )
         )
     return ends
+
+
+def _disabled(tunnel, gateway):
+    if tunnel.get("disabled"):
+        return "tunnel disabled"
+    if gateway.get("disabled"):
+        return "gateway %s disabled" % gateway.get("name")
+    return None
 
 
 def _ike_offer(profile):
@@ -222,7 +233,7 @@ def _check(name, status, local, peer, message, fix=None):
 
 def compare(left, right):
     """Compare two ends of one tunnel. Return a list of check results, one per setting."""
-    checks = [_check_addresses(left, right), _check_version(left, right)]
+    checks = [_check_enabled(left, right), _check_addresses(left, right), _check_version(left, right)]
     versions = left.versions() & right.versions()
     version = "ikev2" if "ikev2" in versions else "ikev1"
     checks.append(_check_ike_proposals(left, right, version))
@@ -236,6 +247,28 @@ def compare(left, right):
     checks.append(_check_liveness(left, right, version))
     checks.append(_check_nat_traversal(left, right))
     return checks
+
+
+def _check_enabled(left, right):
+    if not left.disabled and not right.disabled:
+        return _check("enabled", MATCH, "enabled", "enabled", "both ends are enabled")
+    return _check(
+        "enabled", MISMATCH, left.disabled or "enabled", right.disabled or "enabled",
+        "a disabled end neither starts nor answers IKE, so the tunnel stays down whatever else matches",
+        "set disabled to false on the tunnel and its gateway",
+    )
+
+
+def unpaired_reasons(unpaired, others, side):
+    """Explain, for each end with no partner, where it sends IKE and what the other side's addresses are."""
+    addresses = sorted({str(end.local_address) for end in others if end.local_address})
+    reasons = []
+    for end in unpaired:
+        reasons.append(
+            "%s (%s) sends IKE to %s, which is not the local address of any tunnel of the %s end (%s)"
+            % (end.tunnel, end.gateway, end.peer_address, side, ", ".join(addresses) or "none")
+        )
+    return reasons
 
 
 def _check_addresses(left, right):

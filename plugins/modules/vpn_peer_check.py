@@ -18,7 +18,7 @@ description:
     (O(peer.declared)).
   - Tunnels are paired by address, each gateway's peer address being the other end's local
     address. Tunnels with no partner are listed in RV(unpaired).
-  - Checks the IKE version, the addresses, the IKE and ESP proposals (at least one in common
+  - Checks that both ends are enabled, the IKE version, the addresses, the IKE and ESP proposals (at least one in common
     for encryption, hash and DH group, and for ESP encryption and authentication), PFS, the
     pre-shared key, the IDs each end sends and expects, mirrored proxy IDs, that at least one
     end initiates, lifetimes, dead peer detection or liveness, and NAT traversal.
@@ -193,16 +193,19 @@ options:
                 type: list
                 elements: str
                 required: true
+                choices: [aes-128-cbc, aes-192-cbc, aes-256-cbc, aes-128-gcm, aes-256-gcm, 3des, des]
               hash:
                 description: Integrity algorithms, such as C(sha256), or C(non-auth) with GCM.
                 type: list
                 elements: str
                 required: true
+                choices: [non-auth, md5, sha1, sha256, sha384, sha512]
               dh_group:
                 description: DH groups, such as C(group20).
                 type: list
                 elements: str
                 required: true
+                choices: [group1, group2, group5, group14, group15, group16, group19, group20, group21]
               lifetime:
                 description: The IKE SA lifetime, in seconds or as C(8h), C(480m).
                 type: raw
@@ -216,15 +219,18 @@ options:
                 type: list
                 elements: str
                 required: true
+                choices: [aes-128-cbc, aes-192-cbc, aes-256-cbc, aes-128-ccm, aes-128-gcm, aes-256-gcm, 3des, des, null]
               authentication:
                 description: ESP authentication algorithms, C(none) with GCM.
                 type: list
                 elements: str
                 required: true
+                choices: [none, md5, sha1, sha256, sha384, sha512]
               dh_group:
                 description: The PFS group, or C(no-pfs).
                 type: str
                 required: true
+                choices: [no-pfs, group1, group2, group5, group14, group15, group16, group19, group20, group21]
               lifetime:
                 description: The IPsec SA lifetime, in seconds or as C(1h).
                 type: raw
@@ -338,6 +344,11 @@ tunnels:
       consistent: false
       mismatches: [pre_shared_key]
       warnings: []
+unpaired_reasons:
+  description: For each unpaired tunnel, where it sends IKE and which local addresses the other end's tunnels have.
+  returned: always
+  type: list
+  elements: str
 unpaired:
   description: The tunnels of each end that no tunnel of the other end points at, by name.
   returned: always
@@ -351,6 +362,8 @@ import xml.etree.ElementTree as ET
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engine
+from ansible_collections.ipsec.panos.plugins.module_utils import _validate as check
+from ansible_collections.ipsec.panos.plugins.module_utils._argspec import IKE_CRYPTO_PROFILE_OPTIONS, IPSEC_CRYPTO_PROFILE_OPTIONS
 from ansible_collections.ipsec.panos.plugins.module_utils import _peer_check as peer_check
 from ansible_collections.ipsec.panos.plugins.module_utils._connection import PROVIDER_OPTIONS, PROVIDER_SPEC, ConnectionSettingsError, Device
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import RenderContext
@@ -373,9 +386,9 @@ DECLARED_OPTIONS = dict(
         type="dict",
         required=True,
         options=dict(
-            encryption=dict(type="list", elements="str", required=True),
-            hash=dict(type="list", elements="str", required=True),
-            dh_group=dict(type="list", elements="str", required=True),
+            encryption=dict(type="list", elements="str", required=True, choices=IKE_CRYPTO_PROFILE_OPTIONS["encryption"]["choices"]),
+            hash=dict(type="list", elements="str", required=True, choices=IKE_CRYPTO_PROFILE_OPTIONS["hash"]["choices"]),
+            dh_group=dict(type="list", elements="str", required=True, choices=IKE_CRYPTO_PROFILE_OPTIONS["dh_group"]["choices"]),
             lifetime=dict(type="raw"),
         ),
     ),
@@ -383,9 +396,9 @@ DECLARED_OPTIONS = dict(
         type="dict",
         required=True,
         options=dict(
-            encryption=dict(type="list", elements="str", required=True),
-            authentication=dict(type="list", elements="str", required=True),
-            dh_group=dict(type="str", required=True),
+            encryption=dict(type="list", elements="str", required=True, choices=IPSEC_CRYPTO_PROFILE_OPTIONS["esp_encryption"]["choices"]),
+            authentication=dict(type="list", elements="str", required=True, choices=IPSEC_CRYPTO_PROFILE_OPTIONS["esp_authentication"]["choices"]),
+            dh_group=dict(type="str", required=True, choices=IPSEC_CRYPTO_PROFILE_OPTIONS["dh_group"]["choices"]),
             lifetime=dict(type="raw"),
         ),
     ),
@@ -456,7 +469,24 @@ def _ends(label, provider, running_config, vsys, source, option):
     return peer_check.ends_from_config(label, objects, addresses)
 
 
+def _check_declared(declared):
+    """Reject declared values that would only show up later as a false mismatch."""
+    errors = []
+    for option in ("local_address", "peer_address"):
+        errors += check.check_ip(declared[option], "peer.declared.%s" % option)
+    for section in ("ike", "esp"):
+        lifetime = declared[section].get("lifetime")
+        if lifetime is not None and peer_check.lifetime_seconds(lifetime, None) is None:
+            errors.append("peer.declared.%s.lifetime: %r is not a duration such as 28800, 8h or 480m" % (section, lifetime))
+    for index, proxy_id in enumerate(declared.get("proxy_ids") or []):
+        for option in ("local", "remote"):
+            errors += check.check_prefix(proxy_id[option], "peer.declared.proxy_ids[%d].%s" % (index, option))
+    if errors:
+        raise engine.ValidationError(errors)
+
+
 def _declared_end(declared):
+    _check_declared(declared)
     return peer_check.TunnelEnd(
         declared["name"],
         declared["name"],
@@ -525,6 +555,7 @@ def run(module):
         "consistent": bool(tunnels) and not requested_unpaired and all(entry["consistent"] for entry in tunnels),
         "tunnels": tunnels,
         "unpaired": {"local": [e.tunnel for e in unpaired_local], "peer": [e.tunnel for e in unpaired_far]},
+        "unpaired_reasons": peer_check.unpaired_reasons(unpaired_local, far, "far") + peer_check.unpaired_reasons(unpaired_far, local, "local"),
     }
     if params["fail_on_mismatch"] and not result["consistent"]:
         failing = ["%s: %s" % (entry["local"]["tunnel"], ", ".join(entry["mismatches"])) for entry in tunnels if not entry["consistent"]]

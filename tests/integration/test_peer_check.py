@@ -162,3 +162,47 @@ def test_peer_without_password_named_as_peer(sim, tmp_path, marker):
     assert run.returncode != 0
     assert "peer.provider.password or peer.provider.api_key is required" in run.output
     assert "PANOS_PASSWORD" not in run.output
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"ike": {"encryption": ["aes-999"], "hash": ["sha256"], "dh_group": ["group20"]}}, "aes-999"),
+        ({"local_address": "not-an-ip"}, "peer.declared.local_address: 'not-an-ip' is not a valid IPv4 or IPv6 address"),
+        ({"ike": {"encryption": ["aes-256-cbc"], "hash": ["sha256"], "dh_group": ["group20"], "lifetime": "forever"}},
+         "peer.declared.ike.lifetime: 'forever' is not a duration"),
+        ({"proxy_ids": [{"local": "10.12.0.0/33", "remote": "10.0.0.0/16"}]}, "peer.declared.proxy_ids[0].local"),
+    ],
+)
+def test_declared_values_checked(sim, tmp_path, marker, change, message):
+    declared = {
+        "local_address": "203.0.113.12",
+        "peer_address": "198.51.100.1",
+        "ike": {"encryption": ["aes-256-cbc"], "hash": ["sha256"], "dh_group": ["group20"]},
+        "esp": {"encryption": ["aes-256-gcm"], "authentication": ["none"], "dh_group": "group20"},
+    }
+    declared.update(change)
+    run, _result = check(sim, tmp_path, marker, {"declared": declared})
+    assert run.returncode != 0
+    assert message in run.output
+
+
+def test_disabled_tunnel_is_a_mismatch(sim, tmp_path, marker):
+    tunnel = DEVICE_ROOT + "/network/tunnel/ipsec/entry[@name='vpn-hub']"
+    sim.set("branch1", tunnel, "<disabled>yes</disabled>")
+    try:
+        _run, result = check(sim, tmp_path, marker, {"provider": peer_provider(sim, "branch1")}, source="candidate")
+    finally:
+        sim.set("branch1", tunnel, "<disabled>no</disabled>")
+    entry = pair(result, "vpn-branch1")
+    assert entry["mismatches"] == ["enabled"]
+
+
+def test_unpaired_tunnel_explained(sim, tmp_path, marker):
+    gateway = BRANCH1_GATEWAY + "/peer-address"
+    sim.api("branch1", type="config", action="edit", xpath=gateway, element="<peer-address><ip>198.51.100.7</ip></peer-address>")
+    try:
+        _run, result = check(sim, tmp_path, marker, {"provider": peer_provider(sim, "branch1")}, source="candidate")
+    finally:
+        sim.api("branch1", type="config", action="edit", xpath=gateway, element="<peer-address><ip>198.51.100.1</ip></peer-address>")
+    assert "vpn-hub (gw-hub) sends IKE to 198.51.100.7, which is not the local address of any tunnel of the local end (198.51.100.1)" in result["unpaired_reasons"]
