@@ -9,7 +9,7 @@ import sys
 import tempfile
 import threading
 
-from pansim import tls
+from pansim import faults, tls
 from pansim.device import KINDS, PANORAMA, Device, DeviceSpec
 from pansim.factory import ConfigFileError, InterfaceSpec
 from pansim.panorama import is_panorama_model
@@ -22,7 +22,7 @@ SPEC_KEYS = {
     "name", "port", "sw_version", "model", "serial", "hostname", "config",
     "username", "password", "interface", "commit_seconds", "kind", "managed",
 }
-FILE_KEYS = (SPEC_KEYS - {"username", "password", "interface"}) | {"admins", "interfaces"}
+FILE_KEYS = (SPEC_KEYS - {"username", "password", "interface"}) | {"admins", "interfaces", "faults"}
 INTERFACE_KEYS = {"name", "ip", "zone", "virtual_router", "gateway"}
 # In --device, "managed=fw1+fw2" lists several firewalls; the key may also repeat.
 MANAGED_SEPARATOR = "+"
@@ -173,8 +173,23 @@ def load_devices_file(path):
         if not isinstance(managed, list):
             raise UsageError(f"devices file {path}: managed must be a list of device names or serials")
         interfaces = _file_interfaces(entry.get("interfaces"), entry.get("name"))
-        specs.append(_build_spec(entry, admins, interfaces, [str(item) for item in managed]))
+        spec = _build_spec(entry, admins, interfaces, [str(item) for item in managed])
+        # Faults are no DeviceSpec field: _start adds them to the device's fault table.
+        spec.faults = _file_faults(entry.get("faults"), path, spec.name)
+        specs.append(spec)
     return specs
+
+
+def _file_faults(entries, path, device):
+    """Check the ``faults`` list of one device in a devices file (see the Faults section of pansim/README.md)."""
+    if entries is None:
+        return []
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise UsageError(f"devices file {path}: device {device}: faults must be a list of mappings with fault, match and count")
+    try:
+        return [faults.parse_fault(entry) for entry in entries]
+    except faults.FaultSpecError as exc:
+        raise UsageError(f"devices file {path}: device {device}: {exc}") from None
 
 
 def resolve_managed(specs):
@@ -278,6 +293,9 @@ def _start(specs, tls_dir):
     files = tls.generate(tls_dir)
     context = tls.server_context(files)
     devices = [Device(spec) for spec in specs]
+    for device in devices:
+        for definition in getattr(device.spec, "faults", ()):
+            faults.table_of(device).add(**definition)
     for device in devices:
         if device.is_panorama:
             device.connect_managed(devices)

@@ -9,12 +9,14 @@ tunnel-monitor failover:
   down) changes one interface of this firewall and returns every link's state.
 * ``GET /_pansim/link`` returns every link's state.
 
-Both need the API key of one of the device's admins (``key`` or ``X-PAN-KEY``),
+``/_pansim/fault`` adds, lists and clears injected faults (pansim/faults.py).
+
+Every control request needs the API key of one of the device's admins (``key`` or ``X-PAN-KEY``),
 as ``/api/`` does. While a link is down, every tunnel whose IKE gateway uses it,
 on either end, fails as peer unreachable.
 """
 
-from pansim import errors, responses
+from pansim import errors, faults, responses
 from pansim.api import Reply
 from pansim.errors import ApiError
 from pansim.node import element, leaf, to_xml
@@ -59,3 +61,71 @@ def handle_link_request(device, method, params, headers):
     except LinkError as exc:
         return _error(errors.OBJECT_NOT_PRESENT, str(exc), 400, admin)
     return _links_reply(links, admin, f"link-{state}", interface)
+
+
+# Fault injection (see pansim/faults.py and the Faults section of pansim/README.md)
+
+FAULT_PATH = "/_pansim/fault"
+FAULT_CLEAR_PATH = "/_pansim/fault/clear"
+FAULT_PATHS = (FAULT_PATH, FAULT_CLEAR_PATH)
+
+
+def _faults_reply(table, admin, action, code=None):
+    entries = []
+    for fault in table.faults():
+        fields = [leaf("fault", fault.kind), leaf("match", fault.match_text()), leaf("count", fault.count_text())]
+        if fault.kind == faults.TIMEOUT:
+            fields.append(leaf("hold", f"{fault.hold:g}"))
+        if fault.kind == faults.CONFIG_LOCKED:
+            fields.append(leaf("admin", fault.admin))
+        if fault.kind == faults.COMMIT_FAIL:
+            fields.append(element("details", *(leaf("line", line) for line in fault.details)))
+        entries.append(element("entry", *fields, attrib={"id": str(fault.id)}))
+    body = responses.result(to_xml(element("faults", *entries)), code)
+    return Reply(body, admin=admin, request_type="pansim", action=action)
+
+
+def _fault_error(message, http_status, admin):
+    return Reply(
+        responses.error(errors.BAD_REQUEST, [message]), http_status, status="error", code=errors.BAD_REQUEST, admin=admin,
+        request_type="pansim", action="fault",
+    )
+
+
+def _fault_id(value, admin):
+    """Return (id or None, error Reply or None) for the optional ``id`` field of a clear request."""
+    if value in (None, ""):
+        return None, None
+    try:
+        return int(value), None
+    except (TypeError, ValueError):
+        return None, _fault_error(f"invalid id {value!r}: use the id of a fault from GET {FAULT_PATH}", 400, admin)
+
+
+def handle_fault_request(device, method, path, params, headers, body):
+    """Serve GET, POST and DELETE on ``/_pansim/fault`` and POST on ``/_pansim/fault/clear`` (the caller holds the device lock)."""
+    try:
+        admin = device.admin_for_key(params.get("key") or headers.get("X-PAN-KEY"))
+    except ApiError:
+        return Reply(responses.INVALID_CREDENTIAL, 403, status="error", code=errors.FORBIDDEN, request_type="pansim", action="fault")
+
+    table = faults.table_of(device)
+    clearing = method == "DELETE" or (method == "POST" and path == FAULT_CLEAR_PATH)
+    if method == "GET" and path == FAULT_PATH:
+        return _faults_reply(table, admin, "fault-list")
+    if clearing:
+        fault_id, problem = _fault_id(params.get("id"), admin)
+        if problem is not None:
+            return problem
+        table.clear(fault_id)
+        return _faults_reply(table, admin, "fault-clear")
+    if method != "POST" or path != FAULT_PATH:
+        return _fault_error(f"method {method} is not allowed on {path}; use GET, POST or DELETE on {FAULT_PATH}", 405, admin)
+
+    try:
+        fields = faults.parse_control_body(body, headers.get("Content-Type"), params)
+        definition = faults.parse_fault(fields)
+    except faults.FaultSpecError as exc:
+        return _fault_error(str(exc), 400, admin)
+    table.add(**definition)
+    return _faults_reply(table, admin, "fault-add")

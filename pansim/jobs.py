@@ -126,10 +126,14 @@ class JobQueue:
     def __init__(self):
         self._jobs = {}
         self._next_id = 1
+        # Detail lines of an injected failure (pansim/faults.py): while set, every new job ends in FAIL with them.
+        self.forced_failure = None
 
     def enqueue(
         self, job_type, user, now, duration, result, details, warnings=(), description=None, on_success=None, devices=None
     ):
+        if self.forced_failure is not None:
+            result, details, warnings, on_success = "FAIL", self.forced_failure, (), None
         job = Job(
             id=self._next_id,
             type=job_type,

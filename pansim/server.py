@@ -2,11 +2,12 @@
 
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from pansim import control, vpn_runtime
-from pansim.api import XML_CONTENT_TYPE, handle_request
+from pansim import control, faults, vpn_runtime
+from pansim.api import XML_CONTENT_TYPE
 
 LOG = logging.getLogger("pansim")
 API_PATHS = ("/api", "/api/")
@@ -28,6 +29,9 @@ class ApiHandler(BaseHTTPRequestHandler):
     def do_GET(self):
         self._serve(b"")
 
+    def do_DELETE(self):
+        self._serve(b"")
+
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY_BYTES:
@@ -37,22 +41,40 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def _serve(self, body):
         url = urlsplit(self.path)
-        if url.path not in API_PATHS and url.path != control.LINK_PATH:
+        control_path = url.path == control.LINK_PATH or url.path in control.FAULT_PATHS
+        if url.path not in API_PATHS and not control_path:
             self._send(404, "text/plain", b"not found: use /api/\n")
+            return
+        if self.command == "DELETE" and url.path not in control.FAULT_PATHS:
+            self._send(405, "text/plain", b"method DELETE is allowed only on /_pansim/fault\n")
             return
 
         params = _first_values(parse_qs(url.query, keep_blank_values=True))
-        form = _first_values(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
-        params.update(form)
+        json_body = (self.headers.get("Content-Type") or "").startswith("application/json")
+        if not json_body:
+            form = _first_values(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
+            params.update(form)
 
         device = self.server.device
         with device.lock:
             if url.path == control.LINK_PATH:
-                reply = control.handle_link_request(device, self.command, params, self.headers)
+                outcome = faults.Outcome(control.handle_link_request(device, self.command, params, self.headers))
+            elif url.path in control.FAULT_PATHS:
+                outcome = faults.Outcome(control.handle_fault_request(device, self.command, url.path, params, self.headers, body))
             else:
-                reply = handle_request(device, params, self.headers, self.client_address[0])
+                outcome = faults.serve_api_request(device, params, self.headers, self.client_address[0])
 
-        self._send(reply.http_status, XML_CONTENT_TYPE, reply.body.encode("utf-8"), reply.headers)
+        # A held request sleeps outside the device lock, so other requests still run.
+        if outcome.hold > 0:
+            time.sleep(outcome.hold)
+        reply = outcome.reply
+        if reply is None:
+            # An injected drop or time-out: close the connection without a reply.
+            self.close_connection = True
+            return
+        headers = dict(reply.headers)
+        content_type = headers.pop("Content-Type", XML_CONTENT_TYPE)
+        self._send(reply.http_status, content_type, reply.body.encode("utf-8"), headers)
         _log_request(device.name, self.client_address[0], reply)
 
     def _send(self, status, content_type, payload, headers=None):
