@@ -125,6 +125,17 @@ options:
     description:
       - A PAN-OS configuration in XML, as exported from a device. Used with O(state=parsed).
     type: str
+  config_lock:
+    description:
+      - Hold the configuration lock from before the task's read until after its write, so no
+        other administrator can change the configuration in between. The lock is released
+        when the task ends, also when it fails.
+      - The task fails before reading, with the device's message naming the holder, when
+        another administrator holds the lock.
+      - Only with O(state=merged), O(state=replaced), O(state=overridden) or O(state=deleted),
+        and never in check mode.
+    type: bool
+    default: false
   panos_version:
     description:
       - The PAN-OS version to render for, with O(state=rendered) and O(state=parsed).

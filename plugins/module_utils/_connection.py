@@ -17,6 +17,7 @@ import ssl
 import time
 import traceback
 import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape as xml_escape
 
 from ansible.module_utils.basic import env_fallback
 
@@ -203,6 +204,22 @@ def check_provider(provider):
         raise ConnectionSettingsError("provider.ca_path: %s does not exist or cannot be read" % ca_path)
 
 
+# Devices whose configuration lock this process holds; run_and_exit releases them whatever happens.
+_HELD_LOCKS = []
+
+
+def release_config_locks():
+    """Release every configuration lock this process took. Return the errors, as text."""
+    errors = []
+    for device in list(_HELD_LOCKS):
+        try:
+            device.unlock_config()
+        except DeviceError as error:
+            _HELD_LOCKS.remove(device)
+            errors.append(error.message)
+    return errors
+
+
 class Device:
     """An open API session to one firewall."""
 
@@ -324,6 +341,20 @@ class Device:
         xapi = self.firewall.xapi
         self._call(xapi.op, cmd=cmd)
         return xapi.element_root
+
+    def lock_config(self, comment):
+        """Take the configuration lock, so no other administrator writes between this task's read and write.
+
+        Fails with the device's message, which names the holder, when someone else holds it.
+        """
+        cmd = "<request><config-lock><add><comment>%s</comment></add></config-lock></request>" % xml_escape(comment)
+        self._call(self.firewall.xapi.op, cmd=cmd)
+        _HELD_LOCKS.append(self)
+
+    def unlock_config(self):
+        self._call(self.firewall.xapi.op, cmd="<request><config-lock><remove></remove></config-lock></request>")
+        if self in _HELD_LOCKS:
+            _HELD_LOCKS.remove(self)
 
     def system_log(self, query, count):
         """Run a system log query through its log job; return the reply's root element."""

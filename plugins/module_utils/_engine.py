@@ -28,6 +28,7 @@ from ansible_collections.ipsec.panos.plugins.module_utils._connection import (
     ConnectionSettingsError,
     Device,
     DeviceError,
+    release_config_locks,
 )
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import MappingError, RenderContext
 
@@ -41,6 +42,7 @@ COMMON_RESOURCE_OPTIONS = dict(
     template_stack=dict(type="str"),
     # An exported configuration carries encrypted keys and password hashes.
     running_config=dict(type="str", no_log=True),
+    config_lock=dict(type="bool", default=False),
     panos_version=dict(type="str", default="10.2.0"),
 )
 COMMON_RESOURCE_OPTIONS.update(PROVIDER_SPEC)
@@ -417,6 +419,7 @@ def execute(module, resource):
     reads.extend(variables.definition_xpaths(scope))
 
     device = Device(params["provider"], panorama=scope.on_panorama).open()
+    lock_if_asked(module, device, state)
     context = RenderContext(device.version)
     result = device.get(union_xpath(reads))
     have = resource.parse_read(result, scope, context)
@@ -452,15 +455,34 @@ def execute(module, resource):
     return output
 
 
+WRITE_STATES = ("merged", "replaced", "overridden", "deleted")
+
+
+def lock_if_asked(module, device, state):
+    """Take the configuration lock for a writing task with config_lock; run_and_exit releases it."""
+    if module.params.get("config_lock") and state in WRITE_STATES and not module.check_mode:
+        device.lock_config("ipsec.panos %s" % module._name)
+
+
 def run_resource_module(module, resource):
     """Run one resource module task."""
     run_and_exit(module, lambda: execute(module, resource))
 
 
+def _work_then_unlock(module, work):
+    """Run ``work`` and release any configuration lock it took, also when it fails."""
+    try:
+        result = work()
+    finally:
+        for error in release_config_locks():
+            module.warn("the configuration lock could not be released; release it with 'request config-lock remove': %s" % error)
+    return result
+
+
 def run_and_exit(module, work):
     """Run ``work`` and turn every failure into one ``fail_json`` with a useful message."""
     try:
-        result = work()
+        result = _work_then_unlock(module, work)
     except ValidationError as error:
         module.fail_json(msg="Invalid input: %s" % error, errors=error.errors)
     except MappingError as error:

@@ -182,6 +182,7 @@ def execute_transaction(module, config):
 
     reads, related = _reads(sections, state, scope)
     device = Device(params["provider"], panorama=scope.on_panorama).open()
+    engine.lock_if_asked(module, device, state)
     context = RenderContext(device.version)
     result = device.get(engine.union_xpath(reads))
     for section in sections:
