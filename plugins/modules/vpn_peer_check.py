@@ -219,7 +219,7 @@ options:
                 type: list
                 elements: str
                 required: true
-                choices: [aes-128-cbc, aes-192-cbc, aes-256-cbc, aes-128-ccm, aes-128-gcm, aes-256-gcm, 3des, des, null]
+                choices: [aes-128-cbc, aes-192-cbc, aes-256-cbc, aes-128-ccm, aes-128-gcm, aes-256-gcm, 3des, des, "null"]
               authentication:
                 description: ESP authentication algorithms, C(none) with GCM.
                 type: list

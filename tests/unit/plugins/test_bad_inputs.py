@@ -8,7 +8,11 @@ import copy
 
 import pytest
 
-from test_vpn_module import no_device, run_module  # noqa: F401 (no_device is a fixture)
+import test_vpn_module
+from test_vpn_module import run_module
+
+# The fixture that makes opening a device fail the test, shared with the vpn module tests.
+no_device = test_vpn_module.no_device
 
 PSK = "Corpus-psk-5b2e8d41"
 IKE = {"name": "ike-p", "encryption": ["aes-256-cbc"], "hash": ["sha256"], "dh_group": ["group20"], "lifetime": "8h"}
@@ -76,7 +80,11 @@ CASES = [
     ("passive not bool", change("ike_gateways", passive_mode="sometimes"), "config.ike_gateways[0].passive_mode"),
     ("proxy protocol", change("ipsec_tunnels", proxy_ids=[proxy(protocol="icmp")]), "config.ipsec_tunnels[0].proxy_ids[0].protocol"),
     ("proxy port range", change("ipsec_tunnels", proxy_ids=[proxy(protocol="tcp", local_port=70000)]), "config.ipsec_tunnels[0].proxy_ids[0].local_port"),
-    ("proxy protocol number", change("ipsec_tunnels", proxy_ids=[proxy(protocol="number", protocol_number=300)]), "config.ipsec_tunnels[0].proxy_ids[0].protocol_number"),
+    (
+        "proxy protocol number",
+        change("ipsec_tunnels", proxy_ids=[proxy(protocol="number", protocol_number=300)]),
+        "config.ipsec_tunnels[0].proxy_ids[0].protocol_number",
+    ),
     ("unknown option", change("ike_gateways", peer_ip="192.0.2.9"), "config.ike_gateways[0]"),
     # bad addresses and prefixes
     ("peer address", change("ike_gateways", peer_type="ip", peer_address="192.0.2.999"), "config.ike_gateways[0].peer_address"),
