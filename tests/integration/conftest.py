@@ -49,6 +49,11 @@ def free_port():
         return sock.getsockname()[1]
 
 
+# Every simulator and playbook run of the session, for the closing secret scan.
+STARTED_SIMULATORS = []
+PLAYBOOK_RUNS = []
+
+
 class Pansim:
     """A running pansim process with several devices."""
 
@@ -61,6 +66,7 @@ class Pansim:
         self.output_dir = os.path.join(workdir, "out")
         self.process = None
         self._keys = {}
+        STARTED_SIMULATORS.append(self)
 
     def start(self):
         spec = {"devices": []}
@@ -232,7 +238,33 @@ def run_playbook(playbook, inventory, sim, psk, *extra, env=None):
     environment.update(env or {})
     command = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory, playbook] + list(extra)
     completed = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True, timeout=900, check=False)
-    return PlaybookRun(completed)
+    run = PlaybookRun(completed)
+    PLAYBOOK_RUNS.append((environment["IPSEC_PSK"], run))
+    return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secret_scan():
+    """After every test, scan every playbook output and simulator log of the session for every key used.
+
+    Each test checks its own marker key; this also catches a key from one test leaking into
+    another test's output or a simulator log that no test looked at.
+    """
+    yield
+    keys = {key for key, _run in PLAYBOOK_RUNS if key and len(key) >= 12}
+    leaks = []
+    for key, run in PLAYBOOK_RUNS:
+        for other in keys:
+            if other in run.output:
+                leaks.append("a playbook run (key %s...) printed a pre-shared key" % key[:6])
+    for sim in STARTED_SIMULATORS:
+        for path in (sim.log_path, os.path.join(sim.workdir, "pansim.out")):
+            if not os.path.exists(path):
+                continue
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+            leaks.extend("%s contains a pre-shared key" % path for other in keys if other in text)
+    assert not leaks, "\n".join(sorted(set(leaks)))
 
 
 # Findings that a topology role leaves by design: security rules, zone protection and the
