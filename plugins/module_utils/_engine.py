@@ -268,6 +268,10 @@ def plan_changes(resource, want, have, state, scope, context, prefix="config"):
     check.allow_template_variables(scope is not None and scope.on_panorama)
     plan = Plan()
     errors = []
+    if state != "deleted":
+        # Inside a transaction the prefix names the object list whose scope is wrong.
+        scope_prefix = "%s: " % prefix if prefix != "config" else ""
+        errors.extend(scope_prefix + error for error in resource.validate_scope(scope))
     requested_names = set()
 
     for index, item in enumerate(want):
@@ -419,7 +423,7 @@ def execute(module, resource):
     reads.extend(variables.definition_xpaths(scope))
 
     device = Device(params["provider"], panorama=scope.on_panorama).open()
-    lock_if_asked(module, device, state)
+    lock_if_requested(module, device, state)
     context = RenderContext(device.version)
     result = device.get(union_xpath(reads))
     have = resource.parse_read(result, scope, context)
@@ -427,9 +431,6 @@ def execute(module, resource):
     if state == "gathered":
         return {"changed": False, "gathered": [resource.display(e.item, context) for e in have.values()]}
 
-    scope_errors = resource.validate_scope(scope) if state != "deleted" else []
-    if scope_errors:
-        raise ValidationError(scope_errors)
     plan = plan_changes(resource, want, have, state, scope, context)
     related_have = {name: other.parse_read(result, scope, context) for name, other in related.items()}
     errors = references.check_references(resource, want, plan, related_have)
@@ -458,7 +459,7 @@ def execute(module, resource):
 WRITE_STATES = ("merged", "replaced", "overridden", "deleted")
 
 
-def lock_if_asked(module, device, state):
+def lock_if_requested(module, device, state):
     """Take the configuration lock for a writing task with config_lock; run_and_exit releases it."""
     if module.params.get("config_lock") and state in WRITE_STATES and not module.check_mode:
         device.lock_config("ipsec.panos %s" % module._name)

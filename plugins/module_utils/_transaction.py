@@ -182,7 +182,7 @@ def execute_transaction(module, config):
 
     reads, related = _reads(sections, state, scope)
     device = Device(params["provider"], panorama=scope.on_panorama).open()
-    engine.lock_if_asked(module, device, state)
+    engine.lock_if_requested(module, device, state)
     context = RenderContext(device.version)
     result = device.get(engine.union_xpath(reads))
     for section in sections:
@@ -196,9 +196,6 @@ def execute_transaction(module, config):
         return {"changed": False, "gathered": gathered}
 
     errors = []
-    if state != "deleted":
-        for section in sections:
-            errors.extend("%s: %s" % (section.prefix, error) for error in section.resource.validate_scope(scope))
     for section in sections:
         try:
             section.plan = engine.plan_changes(section.resource, section.want, section.have, state, scope, context, section.prefix)
@@ -263,8 +260,8 @@ def _keep_used(sections, related_have, transaction, scope, context):
 def share_planned_profiles(sections, state):
     """Tell the gateway section about the IKE crypto profiles the same task writes.
 
-    The gateway checks that an IKEv1 gateway does not use a GCM profile, but it only knows
-    the profiles on the device. A profile created or changed in the same task must count
+    The gateway checks that an IKEv1 gateway does not use a GCM profile, but its read contains
+    only the profiles on the device. A profile created or changed in the same task must count
     as it will be written, or the mistake shows only when the commit fails.
     """
     by_key = {section.key: section for section in sections}

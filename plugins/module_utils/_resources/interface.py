@@ -92,7 +92,7 @@ class TunnelInterface(EntryResource):
         imported = set(xml.members_of(imported_node, ".") or []) if imported_node is not None else set()
         if not scope.template_stack:
             router_node = self.find_container(result, "virtual-router")
-            self.known_routers = {e.get("name") for e in router_node.findall("entry")} if router_node is not None else set()
+            self.known_routers = {e.get("name") for e in router_node.findall("entry")} if router_node is not None else None
             profile_node = self.find_container(result, "interface-management-profile")
             self.known_management_profiles = {e.get("name") for e in profile_node.findall("entry")} if profile_node is not None else set()
         for name, existing in have.items():

@@ -82,7 +82,8 @@ class StaticRoute(EntryResource):
         if getattr(scope, "logical_router", None) or scope.template_stack:
             return super().parse_read(result, scope, context)
         routers = self.find_container(result, "virtual-router")
-        self.known_routers = {entry.get("name") for entry in routers.findall("entry")} if routers is not None else set()
+        # A read without the container tells nothing (advanced routing, a partial export).
+        self.known_routers = {entry.get("name") for entry in routers.findall("entry")} if routers is not None else None
         selected = ET.Element("result")
         router = routers.find("entry[@name='%s']" % scope.virtual_router) if routers is not None and "'" not in scope.virtual_router else None
         routes = router.find("routing-table/ip/static-route") if router is not None else None
