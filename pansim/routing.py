@@ -244,7 +244,7 @@ def parse_routing(root, device_name):
 
 @dataclass(frozen=True)
 class InterfaceState:
-    """What routing needs of one interface: whether it is up and, for a tunnel interface, which addresses reply through it.
+    """The state of one interface that routing uses: up or down, and for a tunnel interface the addresses that reply through it.
 
     ``far_addresses`` is None for an interface that is not a tunnel bound to an IPsec tunnel,
     and otherwise contains the addresses of the firewalls at the far end of its SAs.

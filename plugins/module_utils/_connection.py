@@ -204,7 +204,8 @@ def check_provider(provider):
         raise ConnectionSettingsError("provider.ca_path: %s does not exist or cannot be read" % ca_path)
 
 
-# Devices whose configuration lock this process holds; run_and_exit releases them whatever happens.
+# Devices whose configuration lock this process took; the engine's run_and_exit releases them
+# when the task ends, also when it fails.
 _HELD_LOCKS = []
 
 
@@ -345,7 +346,7 @@ class Device:
     def lock_config(self, comment):
         """Take the configuration lock, so no other administrator writes between this task's read and write.
 
-        Fails with the device's message, which names the holder, when someone else holds it.
+        Fails with the device's message, which names the owner, when another administrator has it.
         """
         cmd = "<request><config-lock><add><comment>%s</comment></add></config-lock></request>" % xml_escape(comment)
         self._call(self.firewall.xapi.op, cmd=cmd)

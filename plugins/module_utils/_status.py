@@ -266,7 +266,7 @@ def diagnose(tunnel, events):
                             "dh_group (PFS) setting; vpn_peer_check shows what each end offers"
                         )
                 if cause == "peer_unreachable" and _phase_of(newest) == 2:
-                    # An IKEv1 responder that rejects a proxy ID or proposal just stops answering.
+                    # An IKEv1 responder that rejects a proxy ID or proposal sends no reply.
                     return _diagnosis(
                         "phase2_no_answer", 2,
                         "the peer did not answer the phase-2 proposal; it rejected the proxy IDs, the ESP proposal or the "
@@ -351,12 +351,19 @@ def tunnel_status(tunnel_name, tunnel, gateway, ike_sas, ipsec_sas, flows, detai
         "phase2": {"state": "up" if own_sas else "down", "sas": own_sas},
         "monitor": monitor,
         "counters": counters,
-        "flows": [dict(flow, **{k: v for k, v in (details.get(flow["id"]) or {}).items() if k == "monitor"}) for flow in own_flows],
+        "flows": [_with_monitor(flow, details.get(flow["id"]) or {}) for flow in own_flows],
         "disabled": bool(tunnel.get("disabled")),
         "gateway_disabled": bool((gateway or {}).get("disabled")),
         "passive": bool((gateway or {}).get("passive_mode")),
     }
     return status
+
+
+def _with_monitor(flow, detail):
+    """Return the flow with the monitor block of its detail, when the detail has one."""
+    if "monitor" not in detail:
+        return dict(flow)
+    return dict(flow, monitor_detail=detail["monitor"])
 
 
 def unmatched_requests(events):

@@ -205,14 +205,14 @@ def _configured(device, scope):
     return found
 
 
-def _read_state(device, flows_wanted, counters):
+def _read_state(device, is_reported, counters):
     ike_sas = status.parse_ike_sas(device.op("<show><vpn><ike-sa/></vpn></show>"))
     ipsec_sas = status.parse_ipsec_sas(device.op("<show><vpn><ipsec-sa/></vpn></show>"))
     flows = status.parse_flows(device.op("<show><vpn><flow/></vpn></show>"))
     details = {}
     if counters:
         for flow in flows:
-            if flows_wanted(flow["name"]) and flow.get("id"):
+            if is_reported(flow["name"]) and flow.get("id"):
                 reply = device.op("<show><vpn><flow><tunnel-id>%s</tunnel-id></flow></vpn></show>" % int(flow["id"]))
                 details[flow["id"]] = status.parse_flow_detail(reply)
     return ike_sas, ipsec_sas, flows, details
@@ -260,7 +260,7 @@ def run(module):
             )
         tunnels = {name: tunnels[name] for name in params["tunnels"]}
 
-    def wanted(flow_name):
+    def is_reported(flow_name):
         return flow_name.split(":", 1)[0] in tunnels
 
     def build(state):
@@ -270,7 +270,7 @@ def run(module):
             for name, tunnel in sorted(tunnels.items())
         }
 
-    statuses = build(_read_state(device, wanted, params["counters"]))
+    statuses = build(_read_state(device, is_reported, params["counters"]))
     result = {"changed": False, "initiated": []}
 
     down = [name for name, entry in statuses.items() if entry["state"] != "up"]
@@ -291,7 +291,7 @@ def run(module):
                     result["not_initiated"].append(name)
             if result["initiated"]:
                 time.sleep(params["initiate_wait"])
-                statuses = build(_read_state(device, wanted, params["counters"]))
+                statuses = build(_read_state(device, is_reported, params["counters"]))
 
     events = _system_log(device, params["log_entries"])
     entries = []
@@ -311,7 +311,7 @@ def run(module):
 
 
 def _started(reply):
-    """Return how many SAs a ``test vpn`` reply says it started; 0 on a passive or disabled end."""
+    """Return how many SAs a ``test vpn`` reply reports as started; 0 on a passive or disabled end."""
     text = "".join(reply.itertext()) if reply is not None else ""
     counts = [int(number) for number in re.findall(r"Initiate (\d+)", text)]
     # NOTE: a reply without an "Initiate N" line is taken as started, so a release that words

@@ -180,7 +180,7 @@ options:
                 type: str
                 choices: [exact, wildcard]
           passive:
-            description: The peer only answers and never starts IKE.
+            description: The peer only responds and never starts IKE.
             type: bool
             default: false
           ike:

@@ -219,7 +219,7 @@ SECTIONS = ("ike_crypto_profiles", "ipsec_crypto_profiles", "zones", "tunnel_int
 
 
 def empty_plan(settings, role=None):
-    """Return a plan with no objects: what a device holds of the VPN once it is left out."""
+    """Return a plan with no objects, which is what a device keeps of the VPN once it is left out."""
     return {
         "role": role,
         "virtual_router": settings.get("virtual_router", DEFAULT_SETTINGS["virtual_router"]),

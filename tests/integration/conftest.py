@@ -245,10 +245,10 @@ def run_playbook(playbook, inventory, sim, psk, *extra, env=None):
 
 @pytest.fixture(scope="session", autouse=True)
 def secret_scan():
-    """After every test, scan every playbook output and simulator log of the session for every key used.
+    """Scan every playbook output and simulator log of the session for every key used.
 
-    Each test checks its own marker key; this also catches a key from one test leaking into
-    another test's output or a simulator log that no test looked at.
+    Each test checks its own marker key. This scan also catches a key from one test that
+    leaks into another test's output, or into a simulator log that no test reads.
     """
     yield
     keys = {key for key, _run in PLAYBOOK_RUNS if key and len(key) >= 12}

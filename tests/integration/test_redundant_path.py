@@ -327,6 +327,6 @@ def test_built_vpn_passes_audit(converged, devices, marker, tmp_path):
     assert sorted(findings) == sorted(HOSTS)
     for host in HOSTS:
         # The two default routes come from the simulated ISP links, not from the role, which
-        # leaves the firewall's default routes alone; the audit rightly asks for path monitoring.
+        # leaves the firewall's default routes alone, so the audit finding about their path monitoring is expected.
         role_findings = [f for f in findings[host] if not f.startswith("VPN-NET-006 route default/0.0.0.0/0")]
         assert role_findings == [], host

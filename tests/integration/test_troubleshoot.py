@@ -40,7 +40,7 @@ def test_key_mismatch_explained(built, marker):
     run = troubleshoot(built, marker, "-e", "firewall=hub", "-e", "tunnel=vpn-branch2", "-e", "initiate=true", "-e", "initiate_wait=1", "-vvv")
     assert run.returncode == 0, run.output
     assert "hub vpn-branch2 (gateway gw-branch2, peer 203.0.113.12): down" in run.output
-    # The hub is passive, so test vpn starts nothing there, and the summary says so.
+    # The hub is passive, so test vpn starts nothing there and the summary reports that.
     assert "This end did not start a negotiation: its gateway is passive" in run.output
     assert "What is wrong: phase 1 failed at authentication: the pre-shared keys differ" in run.output
     assert "(psk_mismatch, phase 1)" in run.output

@@ -64,7 +64,7 @@ def test_corpus_file_audits(path, pack):
 
 
 def test_iron_skillet_has_no_vpn_findings():
-    """A clean baseline with only the predefined profiles: nothing uses them, and the audit says it found no VPN."""
+    """A clean baseline with only the predefined profiles: nothing uses them, and the audit reports that it found no VPN."""
     with open(os.path.join(CORPUS, "iron-skillet__sample-mgmt-static__iron_skillet_panos_full.xml"), encoding="utf-8") as handle:
         result = audit_text(handle.read(), "cnsa")
     assert [f["rule_id"] for f in result["findings"]] == ["VPN-AUD-004"]

@@ -29,7 +29,7 @@ def test_hub_deletes_only_leaving_spoke():
     }
 
 
-def test_hub_rewrites_tunnel_whose_proxy_ids_named_leaving_spoke():
+def test_hub_rewrites_stale_proxy_ids():
     result = removal("hub", ["b2"])
     tunnels = result["replace"]["ipsec_tunnels"]
     assert [t["name"] for t in tunnels] == ["vpn-b1"]

@@ -123,7 +123,7 @@ def test_failures_before_last_success_ignored():
     assert [e["message"][:20] for e in diagnosis["evidence"]] == ["IKE phase-1 negotiat"]
 
 
-def test_outage_without_new_failure_not_blamed_on_old_one():
+def test_old_failure_not_blamed():
     events = [
         event("IPSec tunnel vpn-hub is up.", obj="vpn-hub", seqno=2),
         event("IKE phase-1 negotiation is failed as initiator. Due to authentication failure.", seqno=1),
