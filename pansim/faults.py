@@ -33,9 +33,11 @@ CONFIG_LOCKED = "config-locked"
 COMMIT_FAIL = "commit-fail"
 COMMIT_IN_PROGRESS_FAULT = "commit-in-progress"
 SESSION_TIMEOUT = "session-timeout"
+# Not a failure: the request is served, and its reply held back for ``hold`` seconds.
+SLOW = "slow"
 KINDS = (
     HTTP_500, HTTP_502, TIMEOUT, DROP_BEFORE, DROP_AFTER, EXPIRED_KEY,
-    CONFIG_LOCKED, COMMIT_FAIL, COMMIT_IN_PROGRESS_FAULT, SESSION_TIMEOUT,
+    CONFIG_LOCKED, COMMIT_FAIL, COMMIT_IN_PROGRESS_FAULT, SESSION_TIMEOUT, SLOW,
 )
 MATCH_FIELDS = ("type", "action", "cmd", "xpath")
 # Matched by exact value; the others match when the request value contains them.
@@ -355,6 +357,8 @@ def _apply(device, fault, params, headers, client):
     if fault.kind == DROP_AFTER:
         handle_request(device, params, headers, client)
         return Outcome(None)
+    if fault.kind == SLOW:
+        return Outcome(handle_request(device, params, headers, client), fault.hold)
     if fault.kind == EXPIRED_KEY:
         if params.get("type") != "keygen":
             _revoke_key(device, key)

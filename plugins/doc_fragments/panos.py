@@ -128,14 +128,46 @@ options:
   config_lock:
     description:
       - Hold the configuration lock from before the task's read until after its write, so no
-        other administrator can change the configuration in between. The lock is released
-        when the task ends, also when it fails.
-      - The task fails before reading, with the device's message naming the holder, when
-        another administrator holds the lock.
+        other administrator, and no other run with O(config_lock), can change the configuration
+        in between. The lock is released when the task ends, also when it fails, unless
+        O(keep_lock) keeps it.
+      - A lock held by another administrator, or by another session of the same administrator
+        (another playbook run), is waited for up to O(lock_timeout) seconds. Then the task fails
+        before reading, naming the holder, the time the lock was taken and its comment.
       - Only with O(state=merged), O(state=replaced), O(state=overridden) or O(state=deleted),
         and never in check mode.
+      - PAN-OS locks per administrator, so runs that write without O(config_lock) are not held
+        back by it.
     type: bool
     default: false
+  keep_lock:
+    description:
+      - With O(config_lock), keep the lock after the task has written its changes, so that it
+        is held until the commit. PAN-OS releases an administrator's lock when that
+        administrator commits, and M(ipsec.panos.commit) releases it when the commit fails.
+      - This makes a play's write task and its commit one unit that a second run waits for
+        instead of mixing its changes in. A task that changes nothing releases the lock.
+      - Leave it off when no commit follows in the same play, or the lock stays until someone
+        removes it with C(request config-lock remove).
+    type: bool
+    default: false
+  lock_timeout:
+    description:
+      - Seconds to wait for a configuration lock that somebody else holds, with O(config_lock).
+        V(0) fails at once.
+    type: int
+    default: 0
+  revert_on_failure:
+    description:
+      - When the task fails after its write may have reached the device (the connection
+        dropped during the write, or the check that follows it failed), revert the
+        uncommitted changes of O(provider.username) in the candidate configuration
+        (C(revert config partial admin)), so no half-written change is left for a commit.
+      - This reverts every uncommitted change of that administrator, also changes made before
+        this task. When it is off, or the revert fails too, the error says what to revert by hand.
+      - A write that the device refused was not applied, so nothing is reverted then.
+    type: bool
+    default: true
   panos_version:
     description:
       - The PAN-OS version to render for, with O(state=rendered) and O(state=parsed).

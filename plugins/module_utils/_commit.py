@@ -13,9 +13,20 @@ from ansible_collections.ipsec.panos.plugins.module_utils._connection import Dev
 
 
 class CommitFailed(Exception):
-    def __init__(self, message, job=None):
+    """A commit that did not succeed. ``described`` means the message already contains the job's detail lines."""
+
+    def __init__(self, message, job=None, described=False):
         super().__init__(message)
         self.job = job or {}
+        self.described = described
+
+
+def failure_message(error):
+    """Build the message of a CommitFailed with the job's detail lines, which carry the device's reasons."""
+    details = error.job.get("details") or []
+    if details and not error.described:
+        return "%s: %s" % (error, " | ".join(details))
+    return str(error)
 
 
 def build_commit_command(admins=None, description=None, force=False):
@@ -83,10 +94,78 @@ def pending_changes(device):
     return _text(root, "result") == "yes"
 
 
+# Replies that mean another commit or validate job runs now; the commit can be sent again later.
+_BUSY_MARKERS = ("Another commit/validate is in progress", "A commit is in progress")
+
+
+class CommitNotStarted(Exception):
+    """The device did not start the commit job: it refused the commit or stayed busy. ``error`` is the DeviceError."""
+
+    def __init__(self, message, error):
+        super().__init__(message)
+        self.error = error
+
+
+def _commit_jobs(device, admin):
+    """Return the ids of the commit jobs that ``admin`` started, from ``show jobs all``."""
+    root = device.op("<show><jobs><all></all></jobs></show>")
+    ids = set()
+    for job in root.iter("job"):
+        kind = (_text(job, "type") or "").lower()
+        if kind.startswith("commit") and _text(job, "user") == admin:
+            ids.add(_text(job, "id"))
+    return ids
+
+
+def start_commit(device, command, timeout, interval=1.0, action=None):
+    """Send the commit and return the id of its job, or None when there was nothing to commit.
+
+    While another commit runs, the commit is sent again until ``timeout``. When the
+    connection drops after sending, the device's job list tells whether the commit
+    started; if it did not, the commit is sent again, up to ``provider.retries`` times.
+    """
+    deadline = time.monotonic() + timeout
+    before = None
+    retries = max(0, int(device.provider.get("retries") or 0))
+    lost = 0
+    while True:
+        if before is None:
+            before = _commit_jobs(device, device.admin)
+        try:
+            root = device.commit(command, action=action)
+        except DeviceError as error:
+            if error.transport:
+                try:
+                    started = _commit_jobs(device, device.admin) - before
+                except DeviceError as again:
+                    raise CommitFailed(
+                        "the connection was lost while starting the commit, and the device could not be asked "
+                        "whether it started (%s); check 'show jobs all' on the device before you commit again" % again.message,
+                        {"status": "unknown"},
+                    ) from None
+                if started:
+                    return max(started, key=int)
+                lost += 1
+                if lost > retries:
+                    raise CommitNotStarted("the commit was not started: %s" % error.message, error) from None
+                time.sleep(min(8.0, 0.5 * (2 ** (lost - 1))))
+                continue
+            if any(marker in error.message for marker in _BUSY_MARKERS):
+                if time.monotonic() < deadline:
+                    time.sleep(max(0.2, min(5.0, interval)))
+                    continue
+                raise CommitNotStarted(
+                    "another commit was still running after %d seconds, so this commit was not started: %s"
+                    % (timeout, error.message),
+                    error,
+                ) from None
+            raise CommitNotStarted("PAN-OS rejected the commit: %s" % error.message, error) from None
+        return _text(root, "result/job")
+
+
 def commit_and_wait(device, command, timeout, interval=1.0, action=None):
     """Start a commit (``action="all"`` for a push) and poll the job; return None when there was nothing to commit."""
-    root = device.commit(command, action=action)
-    job_id = _text(root, "result/job")
+    job_id = start_commit(device, command, timeout, interval, action)
     if not job_id:
         return None
 

@@ -11,6 +11,7 @@ verifies certificates. ``_VerifyingFirewall`` hands one to every request, keygen
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import ssl
@@ -147,6 +148,25 @@ if HAS_PANOS:
 
     class _VerifyingPanorama(_VerifyingXapi, panos_panorama.Panorama):
         """A Panorama, for template and template-stack scopes and as a route to firewalls."""
+
+
+def _transport_errors():
+    """Exceptions that mean the request or its reply was lost on the way.
+
+    pan-python wraps a refused connection, but a time-out or a connection closed while
+    reading the reply reaches us as the socket's or http.client's own exception.
+    """
+    return (pan.xapi.PanXapiError, panos_errors.PanDeviceError, OSError, http.client.HTTPException)
+
+
+def _as_device_library_error(error):
+    """Give a socket or HTTP exception the form of a pan-python error, with its class name if it has no text."""
+    if isinstance(error, (pan.xapi.PanXapiError, panos_errors.PanDeviceError)):
+        return error
+    text = str(error).strip() or error.__class__.__name__
+    if isinstance(error, TimeoutError) and "timed out" not in text:
+        text = "timed out: %s" % text
+    return pan.xapi.PanXapiError(text)
 
 
 def _is_transient(error):
@@ -288,26 +308,55 @@ class Device:
         return self.provider.get("username") or "admin"
 
     def _call(self, function, *args, **kwargs):
-        """Call the device, retrying transient transport errors with backoff."""
+        """Call the device, retrying transient transport errors with backoff.
+
+        ``function`` is looked up again on every attempt when it is given as a name of
+        the pan-python client, so a renewed API key is used.
+        """
         attempts = max(1, int(self.provider.get("retries") or 0) + 1)
-        for attempt in range(attempts):
+        renewed = False
+        attempt = 0
+        while True:
             self.requests += 1
             try:
-                return function(*args, **kwargs)
-            except (pan.xapi.PanXapiError, panos_errors.PanDeviceError) as error:
-                if attempt + 1 < attempts and _is_transient(error):
-                    time.sleep(min(8.0, 0.5 * (2 ** attempt)))
+                return self._resolve(function)(*args, **kwargs)
+            except _transport_errors() as raw:
+                error = _as_device_library_error(raw)
+                if not renewed and self._renew_key(error):
+                    renewed = True
                     continue
-                raise _device_error(error, self.provider, attempt + 1) from None
-        raise AssertionError("unreachable")
+                attempt += 1
+                if attempt < attempts and _is_transient(error):
+                    time.sleep(min(8.0, 0.5 * (2 ** (attempt - 1))))
+                    continue
+                raise _device_error(error, self.provider, attempt) from None
+
+    def _resolve(self, function):
+        if isinstance(function, str):
+            return getattr(self.firewall.xapi, function)
+        return function
+
+    def _renew_key(self, error):
+        """Get a new API key after the device refused the old one as expired or timed out.
+
+        The device refuses such a request before acting on it, so sending it again is safe.
+        Possible only with a password: a key given in the provider cannot be renewed.
+        """
+        if not _key_refused(error) or not self.provider.get("password") or self.provider.get("api_key"):
+            return False
+        # pan-os-python gets a new key on the next request once both caches are empty.
+        device = self.firewall
+        device._api_key = None  # pylint: disable=protected-access
+        device._xapi_private = None  # pylint: disable=protected-access
+        return True
 
     def get(self, xpath):
         """Read the candidate configuration at ``xpath``; return the ``<result>`` element."""
-        return self._read(self.firewall.xapi.get, xpath)
+        return self._read("get", xpath)
 
     def show(self, xpath):
         """Read the running configuration at ``xpath``; return the ``<result>`` element."""
-        return self._read(self.firewall.xapi.show, xpath)
+        return self._read("show", xpath)
 
     def _read(self, action, xpath):
         self._call(action, xpath=xpath)
@@ -322,59 +371,134 @@ class Device:
 
         ``labels`` maps each action id to a description used in error messages.
         """
-        xapi = self.firewall.xapi
         query = {"type": "config", "action": "multi-config", "element": element_text}
-        # A write is not retried: after a dropped connection we cannot know whether it landed.
-        self.requests += 1
-        try:
-            xapi.ad_hoc(qs=query, modify_qs=True)
-        except (pan.xapi.PanXapiError, panos_errors.PanDeviceError) as error:
-            if _is_transient(error):
-                raise DeviceError(
-                    "the connection to PAN-OS failed during the configuration write, so it is not known whether "
-                    "the write landed; run the task again, which reads the device first: %s" % error,
-                    transport=True,
-                ) from None
-            raise _multi_config_error(error, xapi, labels) from None
-        return xapi.element_root
+        # A write is not retried after a transport error: it is not known whether it landed.
+        # A refused key is renewed and the write sent again, because the device refused it unread.
+        for attempt in range(2):
+            self.requests += 1
+            xapi = self.firewall.xapi
+            try:
+                xapi.ad_hoc(qs=query, modify_qs=True)
+            except _transport_errors() as raw:
+                error = _as_device_library_error(raw)
+                if attempt == 0 and self._renew_key(error):
+                    continue
+                if _is_transient(error):
+                    raise DeviceError(
+                        "the connection to PAN-OS failed during the configuration write, so it is not known whether "
+                        "the write landed: %s" % error,
+                        transport=True,
+                    ) from None
+                raise _multi_config_error(error, xapi, labels) from None
+            return xapi.element_root
+        raise AssertionError("unreachable")
 
     def op(self, cmd):
-        xapi = self.firewall.xapi
-        self._call(xapi.op, cmd=cmd)
-        return xapi.element_root
+        self._call("op", cmd=cmd)
+        return self.firewall.xapi.element_root
 
-    def lock_config(self, comment):
-        """Take the configuration lock, so no other administrator writes between this task's read and write.
+    def lock_config(self, comment, wait=0, interval=2.0):
+        """Take the configuration lock, so nobody else writes between this task's read and write.
 
-        Fails with the device's message, which names the owner, when another administrator has it.
+        A lock held by someone else, or by another session of this administrator, is waited
+        for up to ``wait`` seconds. Then the task fails with the holder and the lock's comment.
         """
         cmd = "<request><config-lock><add><comment>%s</comment></add></config-lock></request>" % xml_escape(comment)
-        self._call(self.firewall.xapi.op, cmd=cmd)
-        _HELD_LOCKS.append(self)
+        deadline = time.monotonic() + max(0, wait)
+        while True:
+            try:
+                self._call("op", cmd=cmd)
+            except DeviceError as error:
+                if error.transport or not _lock_busy(error.message):
+                    raise
+                if time.monotonic() < deadline:
+                    time.sleep(max(0.1, min(interval, deadline - time.monotonic())))
+                    continue
+                raise DeviceError(self._busy_lock_message(error.message, wait), code=error.code) from None
+            _HELD_LOCKS.append(self)
+            return
+
+    def config_locks(self):
+        """Return the configuration locks on the device as dicts with admin, comment and created."""
+        root = self.op("<show><config-locks></config-locks></show>")
+        locks = []
+        for entry in root.iter("entry"):
+            locks.append(
+                {
+                    "admin": entry.get("name"),
+                    "comment": (entry.findtext("comment") or "").strip(),
+                    "created": (entry.findtext("created") or "").strip(),
+                }
+            )
+        return locks
+
+    def _busy_lock_message(self, device_message, wait):
+        holders = []
+        try:
+            holders = self.config_locks()
+        except DeviceError:
+            pass
+        held = "; ".join(
+            "held by %s%s%s" % (lock["admin"], " since %s" % lock["created"] if lock["created"] else "",
+                                " with comment %r" % lock["comment"] if lock["comment"] else "")
+            for lock in holders
+        )
+        waited = " after waiting %d seconds" % wait if wait else ""
+        return (
+            "the configuration lock is taken%s (%s%s). Another run or administrator is changing this device: "
+            "wait for it, or raise lock_timeout. If that run was interrupted, remove its lock with "
+            "'request config-lock remove' on the device once you are sure nobody is working"
+            % (waited, device_message, "; " + held if held else "")
+        )
 
     def unlock_config(self):
-        self._call(self.firewall.xapi.op, cmd="<request><config-lock><remove></remove></config-lock></request>")
+        self._call("op", cmd="<request><config-lock><remove></remove></config-lock></request>")
         if self in _HELD_LOCKS:
             _HELD_LOCKS.remove(self)
 
+    def keep_config_lock(self):
+        """Leave the configuration lock in place when the task ends; the commit releases it."""
+        if self in _HELD_LOCKS:
+            _HELD_LOCKS.remove(self)
+
+    def revert_changes(self, admins):
+        """Revert the uncommitted changes of ``admins`` in the candidate configuration."""
+        members = "".join("<member>%s</member>" % xml_escape(name) for name in admins)
+        self._call("op", cmd="<revert><config><partial><admin>%s</admin></partial></config></revert>" % members)
+
     def system_log(self, query, count):
         """Run a system log query through its log job; return the reply's root element."""
-        xapi = self.firewall.xapi
-        self._call(xapi.log, log_type="system", nlogs=count, filter=query)
-        return xapi.element_root
+        self._call("log", log_type="system", nlogs=count, filter=query)
+        return self.firewall.xapi.element_root
 
     def system_resources(self):
         """Return pan-os-python's parse of ``show system resources``: load, CPU and memory."""
         return self._call(self.firewall.show_system_resources)
 
     def commit(self, cmd, action=None):
-        xapi = self.firewall.xapi
-        self.requests += 1
-        try:
-            xapi.commit(cmd=cmd, action=action)
-        except (pan.xapi.PanXapiError, panos_errors.PanDeviceError) as error:
-            raise _device_error(error, self.provider) from None
-        return xapi.element_root
+        """Send a commit once. A refused key is renewed and the commit sent again; nothing else is retried."""
+        for attempt in range(2):
+            self.requests += 1
+            xapi = self.firewall.xapi
+            try:
+                xapi.commit(cmd=cmd, action=action)
+            except _transport_errors() as raw:
+                error = _as_device_library_error(raw)
+                if attempt == 0 and self._renew_key(error):
+                    continue
+                raise _device_error(error, self.provider) from None
+            return xapi.element_root
+        raise AssertionError("unreachable")
+
+
+def _key_refused(error):
+    """Whether the device refused the API key as invalid or expired, or the session timed out."""
+    text = str(error)
+    return "code: 403" in text or "Invalid Credential" in text or "Session timed out" in text
+
+
+def _lock_busy(message):
+    return "currently locked" in message or "already own a config lock" in message
 
 
 def _multi_config_error(error, xapi, labels=None):

@@ -13,6 +13,7 @@ so nothing reaches the candidate configuration, and ``after`` is the prediction.
 from __future__ import annotations
 
 import re
+import socket
 import traceback
 import xml.etree.ElementTree as ET
 
@@ -43,6 +44,9 @@ COMMON_RESOURCE_OPTIONS = dict(
     # An exported configuration carries encrypted keys and password hashes.
     running_config=dict(type="str", no_log=True),
     config_lock=dict(type="bool", default=False),
+    keep_lock=dict(type="bool", default=False),
+    lock_timeout=dict(type="int", default=0),
+    revert_on_failure=dict(type="bool", default=True),
     panos_version=dict(type="str", default="10.2.0"),
 )
 COMMON_RESOURCE_OPTIONS.update(PROVIDER_SPEC)
@@ -439,8 +443,7 @@ def execute(module, resource):
     if errors:
         raise ValidationError(errors)
     if plan.ops and not module.check_mode:
-        device.multi_config(plan.multi_config_text(), plan.labels())
-        resource.verify_after_write(device, scope, plan, context)
+        write_changes(module, device, plan, lambda: resource.verify_after_write(device, scope, plan, context))
 
     for warning in plan.warnings:
         module.warn(warning)
@@ -461,8 +464,64 @@ WRITE_STATES = ("merged", "replaced", "overridden", "deleted")
 
 def lock_if_requested(module, device, state):
     """Take the configuration lock for a writing task with config_lock; run_and_exit releases it."""
-    if module.params.get("config_lock") and state in WRITE_STATES and not module.check_mode:
-        device.lock_config("ipsec.panos %s" % module._name)
+    params = module.params
+    if params.get("lock_timeout") is not None and params["lock_timeout"] < 0:
+        raise ValidationError(["lock_timeout: %s is invalid; give the seconds to wait for the lock, 0 or more" % params["lock_timeout"]])
+    if params.get("config_lock") and state in WRITE_STATES and not module.check_mode:
+        # The comment tells whoever finds the lock which task on which controller took it.
+        comment = "%s on %s" % (module._name, socket.gethostname())
+        device.lock_config(comment, wait=params.get("lock_timeout") or 0)
+
+
+def write_changes(module, device, plan, verify):
+    """Send the plan's one multi-config request, then run ``verify``.
+
+    When anything fails after the write may have landed (the connection dropped during
+    the write, or the check after it failed), the administrator's uncommitted changes are
+    reverted with O(revert_on_failure), so no half-written change is left in the candidate
+    configuration. A write the device refused was not applied, so nothing is reverted then.
+    """
+    try:
+        device.multi_config(plan.multi_config_text(), plan.labels())
+    except DeviceError as error:
+        if error.transport:
+            raise revert_after_failure(module, device, error) from None
+        raise
+    try:
+        verify()
+    except (DeviceError, ValidationError) as error:
+        raise revert_after_failure(module, device, error) from None
+    if module.params.get("keep_lock"):
+        device.keep_config_lock()
+
+
+def revert_after_failure(module, device, error):
+    """Revert this administrator's candidate changes after ``error``; return the DeviceError to raise."""
+    message = error.message if isinstance(error, DeviceError) else str(error)
+    code = getattr(error, "code", None)
+    details = list(getattr(error, "details", None) or [])
+    transport = getattr(error, "transport", False)
+    admin = device.admin
+    manual = "'revert config partial admin %s' on the CLI" % admin
+    if not module.params.get("revert_on_failure", True):
+        message += (
+            "; the candidate configuration may hold this task's changes (revert_on_failure is off): review them, "
+            "or revert them with %s" % manual
+        )
+        return DeviceError(message, code=code, details=details, transport=transport)
+    try:
+        device.revert_changes([admin])
+    except DeviceError as revert_error:
+        message += (
+            "; reverting %s's uncommitted changes failed too (%s), so the candidate configuration may hold this "
+            "task's changes: revert them with %s before anyone commits" % (admin, revert_error.message, manual)
+        )
+    else:
+        message += (
+            "; the uncommitted changes of %s were reverted, so the candidate configuration holds none of this "
+            "task's changes; run the task again" % admin
+        )
+    return DeviceError(message, code=code, details=details, transport=transport)
 
 
 def run_resource_module(module, resource):

@@ -219,10 +219,13 @@ def execute_transaction(module, config):
 
     combined = combine(sections)
     if combined.ops and not module.check_mode:
-        device.multi_config(combined.multi_config_text(), combined.labels())
-        for section in sections:
-            if section.plan.ops:
-                section.resource.verify_after_write(device, scope, section.plan, context)
+
+        def verify():
+            for section in sections:
+                if section.plan.ops:
+                    section.resource.verify_after_write(device, scope, section.plan, context)
+
+        engine.write_changes(module, device, combined, verify)
 
     output = _output(module, sections, combined, scope, context)
     if state == "deleted":

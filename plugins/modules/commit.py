@@ -82,6 +82,19 @@ options:
       - Seconds between two checks of the job status.
     type: float
     default: 1.0
+  revert_on_failure:
+    description:
+      - When the commit fails, revert the uncommitted changes it was committing (those of
+        O(admins), or of O(provider.username) with O(all_changes=true)), so the candidate
+        configuration is as it was before they were made, and release this administrator's
+        configuration lock.
+      - Nothing is reverted when the job did not finish within O(timeout), or the connection was
+        lost while waiting for it, because the commit may still succeed. The message gives the
+        job id to check.
+      - This also reverts changes those administrators made before the play. Turn it off to keep
+        the failed changes in the candidate configuration for a fix by hand.
+    type: bool
+    default: true
 """
 
 EXAMPLES = r"""
@@ -136,6 +149,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ipsec.panos.plugins.module_utils._commit import (
     CommitFailed,
+    CommitNotStarted,
+    failure_message,
     build_commit_command,
     build_push_command,
     commit_and_wait,
@@ -162,7 +177,14 @@ def run(module):
         return {"changed": pending_changes(device), "command": command}
 
     result = {"changed": False, "command": command}
-    job = commit_and_wait(device, command, params["timeout"], params["poll_interval"])
+    try:
+        job = commit_and_wait(device, command, params["timeout"], params["poll_interval"])
+    except CommitNotStarted as error:
+        raise CommitFailed(_undo(module, device, admins, str(error))) from None
+    except CommitFailed as error:
+        if error.job.get("result") == "FAIL":
+            raise CommitFailed(_undo(module, device, admins, failure_message(error)), error.job, described=True) from None
+        raise
     if job is None:
         result["msg"] = "There are no changes to commit."
     else:
@@ -177,6 +199,32 @@ def run(module):
     return result
 
 
+def _undo(module, device, admins, message):
+    """Revert the changes a failed commit was committing and release our lock; return the message to report."""
+    names = admins or [device.admin]
+    if module.params["revert_on_failure"]:
+        try:
+            device.revert_changes(names)
+        except DeviceError as error:
+            message += (
+                "; reverting the uncommitted changes of %s failed too (%s): revert them with 'revert config partial "
+                "admin %s' on the CLI" % (", ".join(names), error.message, " ".join(names))
+            )
+        else:
+            message += "; the uncommitted changes of %s were reverted, so the candidate configuration is as it was before them" % ", ".join(
+                names
+            )
+    else:
+        message += "; the changes stay in the candidate configuration (revert_on_failure is off)"
+    # A lock that the write task kept for this commit must not outlive the failure.
+    try:
+        if any(lock["admin"] == device.admin for lock in device.config_locks()):
+            device.unlock_config()
+    except DeviceError as error:
+        message += "; the configuration lock could not be released (%s): remove it with 'request config-lock remove'" % error.message
+    return message
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -186,6 +234,7 @@ def main():
             force=dict(type="bool", default=False),
             timeout=dict(type="int", default=600),
             poll_interval=dict(type="float", default=1.0),
+            revert_on_failure=dict(type="bool", default=True),
             template=dict(type="str"),
             template_stack=dict(type="str"),
             **PROVIDER_SPEC
@@ -196,9 +245,10 @@ def main():
     try:
         result = run(module)
     except CommitFailed as error:
-        details = error.job.get("details") or []
-        message = "%s: %s" % (error, " | ".join(details)) if details else str(error)
-        module.fail_json(msg=message, job=error.job)
+        message = failure_message(error)
+        if error.job:
+            module.fail_json(msg=message, job=error.job)
+        module.fail_json(msg=message)
     except ConnectionSettingsError as error:
         module.fail_json(msg=str(error))
     except DeviceError as error:

@@ -145,6 +145,10 @@ class Pansim:
             self._keys[name] = ET.fromstring(reply).findtext("result/key")
         return self._keys[name]
 
+    def forget_keys(self):
+        """Drop the cached API keys, so the next request gets a new one."""
+        self._keys.clear()
+
     def api(self, name, **params):
         params["key"] = self.key(name)
         return self._request(name, params)

@@ -950,6 +950,5 @@ class NatExemptRule(RuleResource):
                 if catches(view, views[index], self._book):
                     raise DeviceError(
                         "NAT rule %r sits below source NAT rule %r, which translates the same traffic, after the "
-                        "write. The change is in the candidate configuration; move %r above %r before you commit"
-                        % (name, view["name"], name, view["name"])
+                        "write; move %r above %r" % (name, view["name"], name, view["name"])
                     )

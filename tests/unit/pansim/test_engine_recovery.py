@@ -1,0 +1,150 @@
+# Copyright: ipsec.panos contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How the collection's device layer recovers from pansim's injected faults: keys, locks, commits and reverts."""
+
+import pytest
+
+from ansible_collections.ipsec.panos.plugins.module_utils._commit import CommitNotStarted, start_commit
+from ansible_collections.ipsec.panos.plugins.module_utils._connection import Device, DeviceError
+
+from test_faults import ADDRESS_XPATH, MULTI_CONFIG, Sim
+
+
+@pytest.fixture
+def sim(pansim_starter):
+    return Sim(pansim_starter(["name=hub,port=0,commit_seconds=0.2,interface=ethernet1/1:198.51.100.1/24"]))
+
+
+def device(sim, **provider):
+    settings = {"host": "127.0.0.1", "port": sim.port, "username": "admin", "password": "admin", "ca_path": sim.process.ready["ca"]}
+    settings.update(timeout=5, retries=1)
+    settings.update(provider)
+    return Device(settings).open()
+
+
+def addresses(sim):
+    return sim.address_names()
+
+
+def injected(sim, kind):
+    return sum(1 for line in sim.log_text().splitlines() if "fault injected" in line and "fault=%s " % kind in line)
+
+
+def commit_jobs(sim):
+    xapi = sim.xapi()
+    xapi.op("<show><jobs><all></all></jobs></show>")
+    return [job for job in xapi.element_root.iter("job") if (job.findtext("type") or "").startswith("Commit")]
+
+
+def test_expired_key_is_renewed_once(sim):
+    dev = device(sim)
+    sim.add_fault("expired-key", "type=config&action=get", 1)
+    dev.get(ADDRESS_XPATH)
+    assert injected(sim, "expired-key") == 1
+
+
+def test_expired_key_given_in_provider_is_not_renewed(sim):
+    dev = device(sim, password=None, api_key=sim.key())
+    sim.add_fault("expired-key", "type=config&action=get", 1)
+    with pytest.raises(DeviceError) as error:
+        dev.get(ADDRESS_XPATH)
+    assert "Invalid Credential" in error.value.message
+
+
+def test_session_timeout_on_write_renews_key(sim):
+    dev = device(sim)
+    sim.add_fault("session-timeout", "type=config&action=multi-config", 1)
+    dev.multi_config(MULTI_CONFIG)
+    assert addresses(sim) == ["a1", "a2"]
+
+
+def test_reply_time_out_is_a_transport_error(sim):
+    dev = device(sim, timeout=1, retries=0)
+    sim.add_fault("timeout", "type=config&action=get", 1, hold="3")
+    with pytest.raises(DeviceError) as error:
+        dev.get(ADDRESS_XPATH)
+    assert error.value.transport
+    assert "timed out" in error.value.message
+
+
+def test_drop_after_write_is_unknown(sim):
+    dev = device(sim)
+    sim.add_fault("drop_after", "type=config&action=multi-config", 1)
+    with pytest.raises(DeviceError) as error:
+        dev.multi_config(MULTI_CONFIG)
+    assert error.value.transport
+    assert "not known whether the write landed" in error.value.message
+    assert addresses(sim) == ["a1", "a2"]
+    dev.revert_changes(["admin"])
+    assert addresses(sim) == []
+
+
+def test_revert_keeps_other_admins_changes(pansim_starter):
+    process = pansim_starter(["name=hub,port=0,commit_seconds=0.2,username=ops,password=ops-pw"])
+    sim = Sim(process)
+    ops = Device({"host": "127.0.0.1", "port": sim.port, "username": "ops", "password": "ops-pw", "ca_path": process.ready["ca"]}).open()
+    ops.multi_config(MULTI_CONFIG)
+    ops.revert_changes(["someone-else"])
+    assert sim.address_names(ops.firewall.xapi) == ["a1", "a2"]
+    ops.revert_changes(["ops"])
+    assert sim.address_names(ops.firewall.xapi) == []
+
+
+def test_lock_is_waited_for(sim):
+    dev = device(sim)
+    sim.add_fault("config-locked", "type=op&cmd=config-lock", 2, admin="alice")
+    dev.lock_config("test", wait=10, interval=0.1)
+    assert [lock["admin"] for lock in dev.config_locks()] == ["admin"]
+    assert injected(sim, "config-locked") == 2
+
+
+def test_lock_of_other_session_names_holder(sim):
+    first = device(sim)
+    first.lock_config("first run")
+    second = device(sim)
+    with pytest.raises(DeviceError) as error:
+        second.lock_config("second run", wait=0.3, interval=0.1)
+    message = error.value.message
+    assert "You already own a config lock" in message
+    assert "held by admin" in message
+    assert "'first run'" in message
+    assert "after waiting" not in message or "0 seconds" in message
+
+
+def test_commit_waits_while_another_commit_runs(sim):
+    dev = device(sim)
+    dev.multi_config(MULTI_CONFIG)
+    sim.add_fault("commit-in-progress", "type=commit", 2)
+    job = start_commit(dev, "<commit></commit>", timeout=30, interval=0.1)
+    assert job
+    assert injected(sim, "commit-in-progress") == 2
+
+
+def test_commit_busy_past_timeout_is_not_started(sim):
+    dev = device(sim)
+    dev.multi_config(MULTI_CONFIG)
+    sim.add_fault("commit-in-progress", "type=commit", "every")
+    with pytest.raises(CommitNotStarted) as error:
+        start_commit(dev, "<commit></commit>", timeout=1, interval=0.2)
+    assert "Another commit/validate is in progress" in str(error.value)
+    assert commit_jobs(sim) == []
+
+
+def test_commit_that_started_before_the_drop_is_found(sim):
+    dev = device(sim)
+    dev.multi_config(MULTI_CONFIG)
+    sim.add_fault("drop_after", "type=commit", 1)
+    job = start_commit(dev, "<commit></commit>", timeout=30, interval=0.1)
+    jobs = commit_jobs(sim)
+    assert len(jobs) == 1
+    assert jobs[0].findtext("id") == job
+
+
+def test_commit_dropped_before_start_resent(sim):
+    dev = device(sim)
+    dev.multi_config(MULTI_CONFIG)
+    sim.add_fault("drop_before", "type=commit", 1)
+    job = start_commit(dev, "<commit></commit>", timeout=30, interval=0.1)
+    jobs = commit_jobs(sim)
+    assert len(jobs) == 1
+    assert jobs[0].findtext("id") == job
