@@ -41,12 +41,15 @@ sanity: venv
 lint: lint-venv collection
 	scripts/lint.sh
 
+# The rehearsal (vpn_rehearse) and a strongSwan syntax test run real charon daemons, which CI (root) installs with apt.
 unit: venv collection
+	scripts/install-strongswan.sh
 	$(BIN)/python -m pytest tests/unit -q
 
 # The report test takes a screenshot in headless Chromium, which CI (root) installs with apt.
 integration: venv collection
 	scripts/install-chromium.sh
+	scripts/install-strongswan.sh
 	$(BIN)/python -m pytest tests/integration -q
 
 # Benchmark ipsec.panos against per-object modules at 10 to 1,000 spokes; not part of make test.

@@ -362,8 +362,7 @@ import xml.etree.ElementTree as ET
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engine
-from ansible_collections.ipsec.panos.plugins.module_utils import _validate as check
-from ansible_collections.ipsec.panos.plugins.module_utils._argspec import IKE_CRYPTO_PROFILE_OPTIONS, IPSEC_CRYPTO_PROFILE_OPTIONS
+from ansible_collections.ipsec.panos.plugins.module_utils import _declared_peer as declared_peer
 from ansible_collections.ipsec.panos.plugins.module_utils import _peer_check as peer_check
 from ansible_collections.ipsec.panos.plugins.module_utils._connection import PROVIDER_OPTIONS, PROVIDER_SPEC, ConnectionSettingsError, Device
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import RenderContext
@@ -371,52 +370,6 @@ from ansible_collections.ipsec.panos.plugins.module_utils._resources import IkeC
 
 # The far end's provider has the same options without the environment fallbacks.
 PEER_PROVIDER_OPTIONS = {name: {k: v for k, v in spec.items() if k != "fallback"} for name, spec in PROVIDER_OPTIONS.items()}
-
-ID_OPTIONS = dict(type=dict(type="str", required=True), id=dict(type="str", required=True), matching=dict(type="str", choices=["exact", "wildcard"]))
-DECLARED_OPTIONS = dict(
-    name=dict(type="str", default="declared-peer"),
-    local_address=dict(type="str", required=True),
-    peer_address=dict(type="str", required=True),
-    version=dict(type="str", default="ikev2", choices=["ikev1", "ikev2", "ikev2-preferred"]),
-    pre_shared_key=dict(type="str", no_log=True),
-    local_id=dict(type="dict", options=ID_OPTIONS),
-    peer_id=dict(type="dict", options=ID_OPTIONS),
-    passive=dict(type="bool", default=False),
-    ike=dict(
-        type="dict",
-        required=True,
-        options=dict(
-            encryption=dict(type="list", elements="str", required=True, choices=IKE_CRYPTO_PROFILE_OPTIONS["encryption"]["choices"]),
-            hash=dict(type="list", elements="str", required=True, choices=IKE_CRYPTO_PROFILE_OPTIONS["hash"]["choices"]),
-            dh_group=dict(type="list", elements="str", required=True, choices=IKE_CRYPTO_PROFILE_OPTIONS["dh_group"]["choices"]),
-            lifetime=dict(type="raw"),
-        ),
-    ),
-    esp=dict(
-        type="dict",
-        required=True,
-        options=dict(
-            encryption=dict(type="list", elements="str", required=True, choices=IPSEC_CRYPTO_PROFILE_OPTIONS["esp_encryption"]["choices"]),
-            authentication=dict(type="list", elements="str", required=True, choices=IPSEC_CRYPTO_PROFILE_OPTIONS["esp_authentication"]["choices"]),
-            dh_group=dict(type="str", required=True, choices=IPSEC_CRYPTO_PROFILE_OPTIONS["dh_group"]["choices"]),
-            lifetime=dict(type="raw"),
-        ),
-    ),
-    proxy_ids=dict(
-        type="list",
-        elements="dict",
-        options=dict(
-            local=dict(type="str", required=True),
-            remote=dict(type="str", required=True),
-            protocol=dict(type="str", default="any", choices=["any", "number", "tcp", "udp"]),
-            protocol_number=dict(type="int"),
-            local_port=dict(type="int"),
-            remote_port=dict(type="int"),
-        ),
-    ),
-    liveness=dict(type="int"),
-    nat_traversal=dict(type="bool", default=False),
-)
 
 RESOURCES = (
     ("ike_crypto_profiles", IkeCryptoProfile),
@@ -469,53 +422,6 @@ def _ends(label, provider, running_config, vsys, source, option):
     return peer_check.ends_from_config(label, objects, addresses)
 
 
-def _check_declared(declared):
-    """Reject declared values that would only show up later as a false mismatch."""
-    errors = []
-    for option in ("local_address", "peer_address"):
-        errors += check.check_ip(declared[option], "peer.declared.%s" % option)
-    for section in ("ike", "esp"):
-        lifetime = declared[section].get("lifetime")
-        if lifetime is not None and peer_check.lifetime_seconds(lifetime, None) is None:
-            errors.append("peer.declared.%s.lifetime: %r is not a duration such as 28800, 8h or 480m" % (section, lifetime))
-    for index, proxy_id in enumerate(declared.get("proxy_ids") or []):
-        for option in ("local", "remote"):
-            errors += check.check_prefix(proxy_id[option], "peer.declared.proxy_ids[%d].%s" % (index, option))
-    if errors:
-        raise engine.ValidationError(errors)
-
-
-def _declared_end(declared):
-    _check_declared(declared)
-    return peer_check.TunnelEnd(
-        declared["name"],
-        declared["name"],
-        declared["name"],
-        version=declared["version"],
-        local_address=declared["local_address"],
-        peer_address=declared["peer_address"],
-        pre_shared_key=declared.get("pre_shared_key"),
-        local_id=declared.get("local_id"),
-        peer_id=declared.get("peer_id"),
-        passive=declared.get("passive"),
-        ike={
-            "encryption": declared["ike"]["encryption"],
-            "hash": declared["ike"]["hash"],
-            "dh_group": declared["ike"]["dh_group"],
-            "lifetime": peer_check.lifetime_seconds(declared["ike"].get("lifetime"), peer_check.DEFAULT_IKE_LIFETIME),
-        },
-        esp={
-            "encryption": declared["esp"]["encryption"],
-            "authentication": declared["esp"]["authentication"],
-            "dh_group": declared["esp"]["dh_group"],
-            "lifetime": peer_check.lifetime_seconds(declared["esp"].get("lifetime"), peer_check.DEFAULT_IPSEC_LIFETIME),
-        },
-        proxy_ids=declared.get("proxy_ids"),
-        liveness=declared.get("liveness"),
-        nat_traversal=declared.get("nat_traversal"),
-    )
-
-
 def run(module):
     params = module.params
     peer = params["peer"]
@@ -537,7 +443,7 @@ def run(module):
     if peer.get("provider") is not None and not peer["provider"].get("host"):
         raise engine.ValidationError(["peer.provider.host: missing; the far device's address is required"])
     if peer.get("declared") is not None:
-        far = [_declared_end(peer["declared"])]
+        far = [declared_peer.declared_end(peer["declared"])]
     else:
         far = _ends("peer", peer.get("provider"), peer.get("running_config"), peer.get("vsys"), params["config_source"], "peer.running_config")
 
@@ -580,7 +486,7 @@ def main():
                     provider=dict(type="dict", options=PEER_PROVIDER_OPTIONS),
                     running_config=dict(type="str", no_log=True),
                     vsys=dict(type="str", default="vsys1"),
-                    declared=dict(type="dict", options=DECLARED_OPTIONS),
+                    declared=dict(type="dict", options=declared_peer.DECLARED_OPTIONS),
                 ),
             ),
             fail_on_mismatch=dict(type="bool", default=False),

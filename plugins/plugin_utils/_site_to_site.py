@@ -21,6 +21,7 @@ import re
 import yaml
 
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import MappingError, duration_seconds
+from ansible_collections.ipsec.panos.plugins.module_utils._rehearse import proposals as swan
 
 PRESETS_FILE = os.path.join(os.path.dirname(__file__), "peer_presets.yml")
 
@@ -683,6 +684,8 @@ def _plan_peer(device, name, peer, firewall, presets, settings):
         "tunnels": tunnels,
         # The peer's own view of the traffic selectors: the firewall's proxy IDs, mirrored.
         "peer_selectors": [{"local": remote, "remote": local} for local in local_networks for remote in remote_networks],
+        # What the peer accepts, after preset overrides; the rehearsal models the peer with it.
+        "peer_accepts": copy.deepcopy(merged["peer_accepts"]),
     }
     return objects, metadata, design
 
@@ -809,69 +812,16 @@ def plan_device(sites, device, settings, presets=None):
 
 # -- strongSwan ----------------------------------------------------------------------------
 
-SWAN_ENCRYPTION = {
-    "des": "des",
-    "3des": "3des",
-    "aes-128-cbc": "aes128",
-    "aes-192-cbc": "aes192",
-    "aes-256-cbc": "aes256",
-    "aes-128-gcm": "aes128gcm16",
-    "aes-256-gcm": "aes256gcm16",
-    "aes-128-ccm": "aes128ccm16",
-    "null": "null",
-}
-SWAN_INTEGRITY = {"md5": "md5", "sha1": "sha1", "sha256": "sha256", "sha384": "sha384", "sha512": "sha512"}
-SWAN_DH = {
-    "group1": "modp768",
-    "group2": "modp1024",
-    "group5": "modp1536",
-    "group14": "modp2048",
-    "group15": "modp3072",
-    "group16": "modp4096",
-    "group19": "ecp256",
-    "group20": "ecp384",
-    "group21": "ecp521",
-}
-SWAN_VERSION = {"ikev1": "1", "ikev2": "2", "ikev2-preferred": "0"}
-# PRFs offered with IKE AES-GCM, which has no integrity algorithm to derive one from.
-# NOTE: the PRF that PAN-OS pairs with IKE AES-GCM is not documented in the pages read.
-# Offering the three SHA-2 PRFs lets strongSwan accept any of them.
-SWAN_GCM_PRFS = ("prfsha512", "prfsha384", "prfsha256")
+# The PAN-OS to strongSwan mapping is shared with the rehearsal, which renders both ends of a tunnel.
+SWAN_VERSION = swan.VERSION
 
 
 def _swan_ike_proposals(profile, ike_version):
-    ciphers = profile.get("encryption") or []
-    classic = [SWAN_ENCRYPTION[c] for c in ciphers if c not in GCM_CIPHERS]
-    aead = [SWAN_ENCRYPTION[c] for c in ciphers if c in GCM_CIPHERS]
-    integrity = [SWAN_INTEGRITY[h] for h in profile.get("hash") or [] if h in SWAN_INTEGRITY]
-    groups = [SWAN_DH[g] for g in profile.get("dh_group") or []]
-    if ike_version == "ikev1":
-        # IKEv1 takes one algorithm of each kind per proposal, so each combination is its own proposal.
-        return ["-".join((c, i, g)) for c in classic for i in integrity for g in groups]
-    proposals = []
-    if classic and integrity:
-        proposals.append("-".join(classic + integrity + groups))
-    if aead:
-        # AEAD and classic algorithms must not share a proposal.
-        proposals.append("-".join(aead + list(SWAN_GCM_PRFS) + groups))
-    return proposals
+    return swan.ike_proposals(profile.get("encryption"), profile.get("hash"), profile.get("dh_group"), ike_version)
 
 
 def _swan_esp_proposals(profile, ike_version):
-    ciphers = profile.get("esp_encryption") or []
-    classic = [SWAN_ENCRYPTION[c] for c in ciphers if c not in GCM_CIPHERS]
-    aead = [SWAN_ENCRYPTION[c] for c in ciphers if c in GCM_CIPHERS]
-    integrity = [SWAN_INTEGRITY[a] for a in profile.get("esp_authentication") or [] if a in SWAN_INTEGRITY]
-    group = profile.get("dh_group") or "group2"
-    groups = [] if group == "no-pfs" else [SWAN_DH[group]]
-    if ike_version == "ikev1":
-        return ["-".join([c, i] + groups) for c in classic for i in integrity] + ["-".join([c] + groups) for c in aead]
-    proposals = []
-    if classic and integrity:
-        proposals.append("-".join(classic + integrity + groups))
-    if aead:
-        proposals.append("-".join(aead + groups))
-    return proposals
+    return swan.esp_proposals(profile.get("esp_encryption"), profile.get("esp_authentication"), profile.get("dh_group"), ike_version)
 
 
 _PLAIN_SECRET = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")
