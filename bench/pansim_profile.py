@@ -26,11 +26,12 @@ import time
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, REPO)
 
-from pansim import cli, server  # noqa: E402  pylint: disable=wrong-import-position
+from pansim import cli, faults  # noqa: E402  pylint: disable=wrong-import-position
 
 _PROFILES = []
 _PROFILES_LOCK = threading.Lock()
-_ORIGINAL_HANDLE_REQUEST = server.handle_request
+# The HTTP layer runs each request through faults.serve_api_request, which calls handle_request.
+_ORIGINAL_HANDLE_REQUEST = faults.handle_request
 
 
 def _profiled_handle_request(*args, **kwargs):
@@ -44,7 +45,7 @@ def _profiled_handle_request(*args, **kwargs):
 
 def main(argv):
     profile_path, pansim_args = argv[0], argv[1:]
-    server.handle_request = _profiled_handle_request
+    faults.handle_request = _profiled_handle_request
     status = cli.main(pansim_args)
     with _PROFILES_LOCK:
         profiles = list(_PROFILES)
