@@ -127,10 +127,10 @@ options:
     type: str
   config_lock:
     description:
-      - Hold the configuration lock from before the task's read until after its write, so no
-        other administrator, and no other run with O(config_lock), can change the configuration
-        in between. The lock is released when the task ends, also when it fails, unless
-        O(keep_lock) keeps it.
+      - Hold the configuration lock from before the task's read until after its write (and its
+        commit, in M(ipsec.panos.vpn) with O(ipsec.panos.vpn#module:commit)), so no other
+        administrator, and no other run with O(config_lock), can change the configuration in
+        between. The lock is released when the task ends, also when it fails.
       - A lock held by another administrator, or by another session of the same administrator
         (another playbook run), is waited for up to O(lock_timeout) seconds. Then the task fails
         before reading, naming the holder, the time the lock was taken and its comment.
@@ -138,17 +138,6 @@ options:
         and never in check mode.
       - PAN-OS locks per administrator, so runs that write without O(config_lock) are not held
         back by it.
-    type: bool
-    default: false
-  keep_lock:
-    description:
-      - With O(config_lock), keep the lock after the task has written its changes, so that it
-        is held until the commit. PAN-OS releases an administrator's lock when that
-        administrator commits, and M(ipsec.panos.commit) releases it when the commit fails.
-      - This makes a play's write task and its commit one unit that a second run waits for
-        instead of mixing its changes in. A task that changes nothing releases the lock.
-      - Leave it off when no commit follows in the same play, or the lock stays until someone
-        removes it with C(request config-lock remove).
     type: bool
     default: false
   lock_timeout:
@@ -164,7 +153,9 @@ options:
         uncommitted changes of O(provider.username) in the candidate configuration
         (C(revert config partial admin)), so no half-written change is left for a commit.
       - This reverts every uncommitted change of that administrator, also changes made before
-        this task. When it is off, or the revert fails too, the error says what to revert by hand.
+        this task. It is skipped while another session of the same administrator holds the
+        configuration lock, because that run's changes would go too. When it is off, skipped, or
+        fails too, the error says what to revert by hand.
       - A write that the device refused was not applied, so nothing is reverted then.
     type: bool
     default: true

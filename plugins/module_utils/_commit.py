@@ -99,11 +99,12 @@ _BUSY_MARKERS = ("Another commit/validate is in progress", "A commit is in progr
 
 
 class CommitNotStarted(Exception):
-    """The device did not start the commit job: it refused the commit or stayed busy. ``error`` is the DeviceError."""
+    """The device did not start the commit job: it rejected the commit or stayed busy. ``error`` is the DeviceError."""
 
-    def __init__(self, message, error):
+    def __init__(self, message, error, busy=False):
         super().__init__(message)
         self.error = error
+        self.busy = busy
 
 
 def _commit_jobs(device, admin):
@@ -158,6 +159,7 @@ def start_commit(device, command, timeout, interval=1.0, action=None):
                     "another commit was still running after %d seconds, so this commit was not started: %s"
                     % (timeout, error.message),
                     error,
+                    busy=True,
                 ) from None
             raise CommitNotStarted("PAN-OS rejected the commit: %s" % error.message, error) from None
         return _text(root, "result/job")
@@ -168,7 +170,11 @@ def commit_and_wait(device, command, timeout, interval=1.0, action=None):
     job_id = start_commit(device, command, timeout, interval, action)
     if not job_id:
         return None
+    return wait_for_job(device, job_id, timeout, interval, action)
 
+
+def wait_for_job(device, job_id, timeout, interval=1.0, action=None):
+    """Poll a commit or push job until it finishes; raise CommitFailed when it fails or takes longer than ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -202,3 +208,86 @@ def commit_and_wait(device, command, timeout, interval=1.0, action=None):
                 summary,
             )
         time.sleep(interval)
+
+
+def _running_commit_jobs(device):
+    root = device.op("<show><jobs><all></all></jobs></show>")
+    return [
+        _text(job, "id")
+        for job in root.iter("job")
+        if (_text(job, "type") or "").lower().startswith("commit") and _text(job, "status") != "FIN"
+    ]
+
+
+def revert_uncommitted(device, admins, busy=False):
+    """Revert the uncommitted changes of ``admins`` when that cannot take out another run's work.
+
+    Return a sentence that says what was done, for the end of the error message. The revert
+    is skipped when another session of this administrator holds the configuration lock (a
+    second run, whose changes would go too), and when a commit job runs after ``busy``
+    (it may be committing these changes).
+    """
+    manual = "'revert config partial admin %s' on the CLI" % " ".join(admins)
+    try:
+        if busy and _running_commit_jobs(device):
+            return "the changes were not reverted, because a commit job is running that may be committing them; check 'show jobs all'"
+        own_comment = device.lock_comment
+        other_runs = [
+            lock for lock in device.config_locks() if lock["admin"] == device.admin and (own_comment is None or lock["comment"] != own_comment)
+        ]
+    except DeviceError as error:
+        return "the changes were not reverted, because the device could not be asked who is working on it (%s); revert them with %s" % (
+            error.message,
+            manual,
+        )
+    if other_runs:
+        return (
+            "the changes were not reverted, because another session of %s holds the configuration lock (comment %r), "
+            "and a revert would take out its changes too; revert them with %s once that run has finished"
+            % (device.admin, other_runs[0]["comment"], manual)
+        )
+    try:
+        device.revert_changes(admins)
+    except DeviceError as error:
+        return "reverting the uncommitted changes of %s failed too (%s): revert them with %s before anyone commits" % (
+            ", ".join(admins),
+            error.message,
+            manual,
+        )
+    return "the uncommitted changes of %s were reverted, so the candidate configuration holds none of them" % ", ".join(admins)
+
+
+def commit_changes(device, admins, description=None, force=False, timeout=600, interval=1.0, revert=True):
+    """Commit the changes of ``admins`` (everyone's when empty) and wait for the job; return its summary, or None when nothing was pending.
+
+    When the commit is rejected, never starts, or its job fails, the changes are reverted
+    with ``revert`` (see revert_uncommitted) and CommitFailed says so. A job still running at
+    ``timeout`` or lost from sight is not reverted, because it may still succeed.
+    """
+    command = build_commit_command(admins, description, force)
+    # A commit of every administrator's changes reverts only this administrator's.
+    reverted = admins or [device.admin]
+    try:
+        job_id = start_commit(device, command, timeout, interval)
+    except CommitNotStarted as error:
+        raise CommitFailed(_with_revert(device, reverted, str(error), revert, error.busy)) from None
+    except DeviceError as error:
+        if error.transport:
+            message = "the commit was not sent: %s" % error.message
+        else:
+            message = "PAN-OS rejected the commit: %s" % error.message
+        raise CommitFailed(_with_revert(device, reverted, message, revert)) from None
+    if not job_id:
+        return None
+    try:
+        return wait_for_job(device, job_id, timeout, interval)
+    except CommitFailed as error:
+        if error.job.get("result") != "FAIL":
+            raise
+        raise CommitFailed(_with_revert(device, reverted, failure_message(error), revert), error.job, described=True) from None
+
+
+def _with_revert(device, admins, message, revert, busy=False):
+    if not revert:
+        return message + "; the changes stay in the candidate configuration (revert_on_failure is off)"
+    return "%s; %s" % (message, revert_uncommitted(device, admins, busy))

@@ -170,6 +170,9 @@ def _as_device_library_error(error):
 
 
 def _is_transient(error):
+    """Whether the request may not have reached the device. A refused key is not: the device answered."""
+    if _key_refused(error):
+        return False
     text = str(error)
     return any(marker in text for marker in _TRANSIENT_MARKERS)
 
@@ -184,6 +187,15 @@ def _device_error(error, provider=None, attempts=1):
     elif _is_transient(error) and provider is not None:
         where = "%s:%s" % (provider.get("host"), provider.get("port") or 443)
         tries = " after %d attempts" % attempts if attempts > 1 else ""
+        status = re.search(r"code: (5\d\d)", message)
+        if status:
+            # The device, or a proxy in front of it, answered with a server error.
+            return DeviceError(
+                "PAN-OS at %s answered HTTP %s%s: %s (the device may be busy or restarting its management "
+                "server; try again later)" % (where, status.group(1), tries, message),
+                code=int(status.group(1)),
+                transport=True,
+            )
         return DeviceError(
             "could not reach PAN-OS at %s%s: %s (check provider.host, provider.port and that the device is up)"
             % (where, tries, message),
@@ -249,6 +261,8 @@ class Device:
         self.panorama = panorama
         self.firewall = None
         self.requests = 0
+        # The comment of the configuration lock this session takes, which tells its lock from another run's.
+        self.lock_comment = None
 
     def open(self):
         """Connect, get an API key if needed, and read the device's version."""
@@ -404,6 +418,7 @@ class Device:
         for up to ``wait`` seconds. Then the task fails with the holder and the lock's comment.
         """
         cmd = "<request><config-lock><add><comment>%s</comment></add></config-lock></request>" % xml_escape(comment)
+        self.lock_comment = comment
         deadline = time.monotonic() + max(0, wait)
         while True:
             try:
@@ -452,14 +467,18 @@ class Device:
         )
 
     def unlock_config(self):
-        self._call("op", cmd="<request><config-lock><remove></remove></config-lock></request>")
+        """Release this administrator's configuration lock. A lock that a commit already released is no error."""
+        try:
+            self._call("op", cmd="<request><config-lock><remove></remove></config-lock></request>")
+        except DeviceError as error:
+            if "not currently locked" not in error.message:
+                raise
         if self in _HELD_LOCKS:
             _HELD_LOCKS.remove(self)
 
-    def keep_config_lock(self):
-        """Leave the configuration lock in place when the task ends; the commit releases it."""
-        if self in _HELD_LOCKS:
-            _HELD_LOCKS.remove(self)
+    @property
+    def holds_config_lock(self):
+        return self in _HELD_LOCKS
 
     def revert_changes(self, admins):
         """Revert the uncommitted changes of ``admins`` in the candidate configuration."""

@@ -12,6 +12,7 @@ so nothing reaches the candidate configuration, and ``after`` is the prediction.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import traceback
@@ -24,6 +25,12 @@ from ansible_collections.ipsec.panos.plugins.module_utils import _secrets as sec
 from ansible_collections.ipsec.panos.plugins.module_utils import _validate as check
 from ansible_collections.ipsec.panos.plugins.module_utils import _variables as variables
 from ansible_collections.ipsec.panos.plugins.module_utils import _xml as xml
+from ansible_collections.ipsec.panos.plugins.module_utils._commit import (
+    CommitFailed,
+    commit_changes,
+    failure_message,
+    revert_uncommitted,
+)
 from ansible_collections.ipsec.panos.plugins.module_utils._connection import (
     PROVIDER_SPEC,
     ConnectionSettingsError,
@@ -44,7 +51,6 @@ COMMON_RESOURCE_OPTIONS = dict(
     # An exported configuration carries encrypted keys and password hashes.
     running_config=dict(type="str", no_log=True),
     config_lock=dict(type="bool", default=False),
-    keep_lock=dict(type="bool", default=False),
     lock_timeout=dict(type="int", default=0),
     revert_on_failure=dict(type="bool", default=True),
     panos_version=dict(type="str", default="10.2.0"),
@@ -396,6 +402,7 @@ def _diff(plan, resource, scope):
 def execute(module, resource):
     """Run one resource module task and return its result dict."""
     params = module.params
+    check_task_options(params)
     state = params["state"]
     scope = Scope.from_params(params)
     want = remove_none(params.get("config") or [])
@@ -462,14 +469,24 @@ def execute(module, resource):
 WRITE_STATES = ("merged", "replaced", "overridden", "deleted")
 
 
+def check_task_options(params):
+    """Reject lock and commit settings that cannot work, before any request."""
+    errors = []
+    if params.get("lock_timeout") is not None and params["lock_timeout"] < 0:
+        errors.append("lock_timeout: %s is invalid; give the seconds to wait for the lock, 0 or more" % params["lock_timeout"])
+    if params.get("commit_timeout") is not None and params["commit_timeout"] < 1:
+        errors.append("commit_timeout: %s is invalid; give the seconds to wait for the commit job, 1 or more" % params["commit_timeout"])
+    if errors:
+        raise ValidationError(errors)
+
+
 def lock_if_requested(module, device, state):
     """Take the configuration lock for a writing task with config_lock; run_and_exit releases it."""
     params = module.params
-    if params.get("lock_timeout") is not None and params["lock_timeout"] < 0:
-        raise ValidationError(["lock_timeout: %s is invalid; give the seconds to wait for the lock, 0 or more" % params["lock_timeout"]])
     if params.get("config_lock") and state in WRITE_STATES and not module.check_mode:
-        # The comment tells whoever finds the lock which task on which controller took it.
-        comment = "%s on %s" % (module._name, socket.gethostname())
+        # The comment names the task, the controller and the module's process, which tells this
+        # session's lock from another run's when both belong to one administrator.
+        comment = "%s on %s pid %d" % (module._name, socket.gethostname(), os.getpid())
         device.lock_config(comment, wait=params.get("lock_timeout") or 0)
 
 
@@ -479,7 +496,7 @@ def write_changes(module, device, plan, verify):
     When anything fails after the write may have landed (the connection dropped during
     the write, or the check after it failed), the administrator's uncommitted changes are
     reverted with O(revert_on_failure), so no half-written change is left in the candidate
-    configuration. A write the device refused was not applied, so nothing is reverted then.
+    configuration. A write the device rejected was not applied, so nothing is reverted then.
     """
     try:
         device.multi_config(plan.multi_config_text(), plan.labels())
@@ -491,37 +508,42 @@ def write_changes(module, device, plan, verify):
         verify()
     except (DeviceError, ValidationError) as error:
         raise revert_after_failure(module, device, error) from None
-    if module.params.get("keep_lock"):
-        device.keep_config_lock()
 
 
 def revert_after_failure(module, device, error):
     """Revert this administrator's candidate changes after ``error``; return the DeviceError to raise."""
     message = error.message if isinstance(error, DeviceError) else str(error)
-    code = getattr(error, "code", None)
-    details = list(getattr(error, "details", None) or [])
-    transport = getattr(error, "transport", False)
-    admin = device.admin
-    manual = "'revert config partial admin %s' on the CLI" % admin
-    if not module.params.get("revert_on_failure", True):
-        message += (
-            "; the candidate configuration may hold this task's changes (revert_on_failure is off): review them, "
-            "or revert them with %s" % manual
-        )
-        return DeviceError(message, code=code, details=details, transport=transport)
-    try:
-        device.revert_changes([admin])
-    except DeviceError as revert_error:
-        message += (
-            "; reverting %s's uncommitted changes failed too (%s), so the candidate configuration may hold this "
-            "task's changes: revert them with %s before anyone commits" % (admin, revert_error.message, manual)
-        )
+    if module.params.get("revert_on_failure", True):
+        message += "; " + revert_uncommitted(device, [device.admin])
     else:
         message += (
-            "; the uncommitted changes of %s were reverted, so the candidate configuration holds none of this "
-            "task's changes; run the task again" % admin
+            "; the candidate configuration may hold this task's changes (revert_on_failure is off): review them, "
+            "or revert them with 'revert config partial admin %s' on the CLI" % device.admin
         )
-    return DeviceError(message, code=code, details=details, transport=transport)
+    return DeviceError(
+        message,
+        code=getattr(error, "code", None),
+        details=list(getattr(error, "details", None) or []),
+        transport=getattr(error, "transport", False),
+    )
+
+
+def commit_if_requested(module, device):
+    """Commit this administrator's changes at the end of a task with ``commit``; return the result entries."""
+    params = module.params
+    if not params.get("commit") or module.check_mode:
+        return {}
+    job = commit_changes(
+        device,
+        [device.admin],
+        params.get("commit_description"),
+        timeout=params.get("commit_timeout") or 600,
+        interval=1.0,
+        revert=params.get("revert_on_failure", True),
+    )
+    if job is None:
+        return {"commit": {"msg": "There are no changes to commit."}}
+    return {"commit": {"job": job}}
 
 
 def run_resource_module(module, resource):
@@ -554,6 +576,10 @@ def run_and_exit(module, work):
         if error.details:
             message += ": %s" % "; ".join(error.details)
         module.fail_json(msg=message, code=error.code, details=error.details)
+    except CommitFailed as error:
+        if error.job:
+            module.fail_json(msg="The changes were written, but the commit failed: %s" % failure_message(error), job=error.job)
+        module.fail_json(msg="The changes were written, but the commit failed: %s" % failure_message(error))
     except ImportError:
         module.fail_json(msg=missing_required_lib("pan-os-python"), exception=traceback.format_exc())
     module.exit_json(**result)

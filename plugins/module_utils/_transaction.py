@@ -157,6 +157,7 @@ def _reads(sections, state, scope):
 def execute_transaction(module, config):
     """Run one transaction task and return its result dict."""
     params = module.params
+    engine.check_task_options(params)
     state = params["state"]
     scope = engine.Scope.from_params(params)
     sections = build_sections(config, state, params)
@@ -226,8 +227,12 @@ def execute_transaction(module, config):
                     section.resource.verify_after_write(device, scope, section.plan, context)
 
         engine.write_changes(module, device, combined, verify)
+    committed = engine.commit_if_requested(module, device) if state in engine.WRITE_STATES else {}
 
     output = _output(module, sections, combined, scope, context)
+    output.update(committed)
+    if committed.get("commit", {}).get("job"):
+        output["changed"] = True
     if state == "deleted":
         output["kept"] = kept
     return output

@@ -84,13 +84,17 @@ options:
     default: 1.0
   revert_on_failure:
     description:
-      - When the commit fails, revert the uncommitted changes it was committing (those of
-        O(admins), or of O(provider.username) with O(all_changes=true)), so the candidate
-        configuration is as it was before they were made, and release this administrator's
-        configuration lock.
+      - When the device rejects the commit, never starts it, or its job fails, revert the
+        uncommitted changes it was committing (those of O(admins), or of O(provider.username)
+        with O(all_changes=true)), so that no failed change waits in the candidate configuration
+        for the next commit.
       - Nothing is reverted when the job did not finish within O(timeout), or the connection was
         lost while waiting for it, because the commit may still succeed. The message gives the
         job id to check.
+      - Nothing is reverted either while another session of the same administrator holds the
+        configuration lock (another run, whose changes a revert would take out too), or when
+        the commit did not start because a commit job was running that may be committing them.
+        The message then says what to revert by hand.
       - This also reverts changes those administrators made before the play. Turn it off to keep
         the failed changes in the candidate configuration for a fix by hand.
     type: bool
@@ -149,11 +153,11 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.ipsec.panos.plugins.module_utils._commit import (
     CommitFailed,
-    CommitNotStarted,
-    failure_message,
     build_commit_command,
     build_push_command,
     commit_and_wait,
+    commit_changes,
+    failure_message,
     pending_changes,
 )
 from ansible_collections.ipsec.panos.plugins.module_utils._connection import (
@@ -161,11 +165,16 @@ from ansible_collections.ipsec.panos.plugins.module_utils._connection import (
     ConnectionSettingsError,
     Device,
     DeviceError,
+    release_config_locks,
 )
 
 
 def run(module):
     params = module.params
+    if params["timeout"] < 1:
+        raise ConnectionSettingsError("timeout: %s is invalid; give the seconds to wait for the commit job, 1 or more" % params["timeout"])
+    if params["poll_interval"] <= 0:
+        raise ConnectionSettingsError("poll_interval: %s is invalid; give the seconds between two job checks, more than 0" % params["poll_interval"])
     admins = None
     if not params["all_changes"]:
         admins = params["admins"] or [params["provider"].get("username") or "admin"]
@@ -177,14 +186,15 @@ def run(module):
         return {"changed": pending_changes(device), "command": command}
 
     result = {"changed": False, "command": command}
-    try:
-        job = commit_and_wait(device, command, params["timeout"], params["poll_interval"])
-    except CommitNotStarted as error:
-        raise CommitFailed(_undo(module, device, admins, str(error))) from None
-    except CommitFailed as error:
-        if error.job.get("result") == "FAIL":
-            raise CommitFailed(_undo(module, device, admins, failure_message(error)), error.job, described=True) from None
-        raise
+    job = commit_changes(
+        device,
+        admins,
+        params["description"],
+        params["force"],
+        params["timeout"],
+        params["poll_interval"],
+        params["revert_on_failure"],
+    )
     if job is None:
         result["msg"] = "There are no changes to commit."
     else:
@@ -197,32 +207,6 @@ def run(module):
         if pushed is not None:
             result.update(changed=True, push=pushed)
     return result
-
-
-def _undo(module, device, admins, message):
-    """Revert the changes a failed commit was committing and release our lock; return the message to report."""
-    names = admins or [device.admin]
-    if module.params["revert_on_failure"]:
-        try:
-            device.revert_changes(names)
-        except DeviceError as error:
-            message += (
-                "; reverting the uncommitted changes of %s failed too (%s): revert them with 'revert config partial "
-                "admin %s' on the CLI" % (", ".join(names), error.message, " ".join(names))
-            )
-        else:
-            message += "; the uncommitted changes of %s were reverted, so the candidate configuration is as it was before them" % ", ".join(
-                names
-            )
-    else:
-        message += "; the changes stay in the candidate configuration (revert_on_failure is off)"
-    # A lock that the write task kept for this commit must not outlive the failure.
-    try:
-        if any(lock["admin"] == device.admin for lock in device.config_locks()):
-            device.unlock_config()
-    except DeviceError as error:
-        message += "; the configuration lock could not be released (%s): remove it with 'request config-lock remove'" % error.message
-    return message
 
 
 def main():
@@ -243,7 +227,12 @@ def main():
         supports_check_mode=True,
     )
     try:
-        result = run(module)
+        try:
+            result = run(module)
+        finally:
+            # The revert of a failed commit may take the configuration lock; it must not outlive the task.
+            for error in release_config_locks():
+                module.warn("the configuration lock could not be released; release it with 'request config-lock remove': %s" % error)
     except CommitFailed as error:
         message = failure_message(error)
         if error.job:

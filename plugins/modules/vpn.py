@@ -124,6 +124,28 @@ options:
       - Only with O(state=deleted).
     type: bool
     default: false
+  commit:
+    description:
+      - After the write, commit this administrator's changes (a partial commit by
+        O(provider.username)) and wait for the job, in the same task. With O(config_lock), the
+        lock is held from before the read until the device has accepted the commit, so the read,
+        the write and the commit form one unit that a second run cannot mix changes into.
+      - The commit is sent even when the task writes nothing, so changes that an earlier failed
+        run left behind are committed too. PAN-OS reports a commit with nothing pending as no
+        change.
+      - When the commit fails, the changes are reverted as O(revert_on_failure) describes, and
+        the task fails with the job id and the device's detail lines.
+      - Not in check mode, and only with O(state=merged), O(state=replaced),
+        O(state=overridden) or O(state=deleted).
+    type: bool
+    default: false
+  commit_description:
+    description: The description of the commit, with O(commit).
+    type: str
+  commit_timeout:
+    description: Seconds to wait for the commit job, with O(commit).
+    type: int
+    default: 600
   virtual_router:
     description:
       - The virtual router of O(config.static_routes). O(state=overridden) only touches the
@@ -220,6 +242,13 @@ commands:
   returned: when O(state) is V(merged), V(replaced), V(overridden) or V(deleted)
   type: list
   elements: dict
+commit:
+  description:
+    - With O(commit), the finished commit job (C(job), with its id, result and detail lines),
+      or a C(msg) when PAN-OS had nothing to commit.
+  returned: when O(commit=true), outside check mode
+  type: dict
+  sample: {job: {id: "7", status: FIN, result: OK, details: [Configuration committed successfully]}}
 kept:
   description:
     - With O(keep_used), the objects the task was asked to delete and kept, because other
@@ -293,6 +322,9 @@ def main():
             config=dict(type="dict", options=CONFIG_LISTS),
             managed_tag=dict(type="str"),
             keep_used=dict(type="bool", default=False),
+            commit=dict(type="bool", default=False),
+            commit_description=dict(type="str"),
+            commit_timeout=dict(type="int", default=600),
             virtual_router=dict(type="str", default="default"),
             **COMMON_RESOURCE_OPTIONS
         ),

@@ -81,9 +81,9 @@ def inventory(faulty, tmp_path_factory):
     path = os.path.join(str(tmp_path_factory.mktemp("fault-inventory")), "hosts.yml")
     hosts = {name: {"pansim_port": device["port"]} for name, device in faulty.devices.items()}
     hosts[KEPT]["revert"] = False
-    # At the commit, the write task keeps its configuration lock for the commit, as the roles do, so the
-    # test also shows the lock released after each failed commit. A config-locked fault cannot meet a run
-    # that holds the lock itself, so that case runs without it.
+    # At the commit, the task holds the configuration lock, as the roles do, so the test also shows the
+    # lock released after each failed commit. A config-locked fault cannot meet a run that holds the lock
+    # itself, so that case runs without it.
     for kind, point in CASES:
         if point == "commit" and kind != "config-locked":
             hosts[host_name(kind, point)]["use_lock"] = True
@@ -159,7 +159,7 @@ def test_fault_leaves_candidate_as_before(faulty, first_run, kind, point):
     recap = run.recap()[name]
     if (kind, point) in NO_EFFECT:
         assert name not in failed, "%s: %s" % (NO_EFFECT[(kind, point)], failed.get(name))
-        assert recap["changed"] == 2, recap
+        assert recap["changed"] == 1, recap
         running = faulty.running(name)
         assert "gw-fault" in running
         assert MARKER_KEY not in running
@@ -185,7 +185,9 @@ def test_drop_during_write_landed_and_was_reverted(faulty, first_run):
     assert MARKER_KEY not in after[KEPT]
     log = [line for line in open(faulty.log_path, encoding="utf-8") if "device=drop-after-write " in line]
     fault = next(i for i, line in enumerate(log) if "fault injected" in line and "action=multi-config" in line)
-    assert 'action="revert config partial admin member"' in log[fault + 1], log[fault + 1]
+    # After the fault: the check for other sessions' locks, then the revert, before anything else is written.
+    assert 'action="show config-locks"' in log[fault + 1], log[fault + 1]
+    assert 'action="revert config partial admin member"' in log[fault + 2], log[fault + 2]
 
 
 def test_rerun_after_faults_cleared(faulty, inventory, first_run):
@@ -248,7 +250,7 @@ def requests_of(sim):
 
 
 def test_second_run_waits_for_the_first(shared, tmp_path_factory):
-    """With config_lock, keep_lock and lock_timeout, the second run starts its read only after the first committed."""
+    """With config_lock and lock_timeout, the second run starts its read only after the first committed."""
     inventory = shared_inventory(shared, tmp_path_factory)
     holder = []
     thread = start_first_run(shared, inventory, holder)

@@ -4,7 +4,13 @@
 
 import pytest
 
-from ansible_collections.ipsec.panos.plugins.module_utils._commit import CommitNotStarted, start_commit
+from ansible_collections.ipsec.panos.plugins.module_utils._commit import (
+    CommitFailed,
+    CommitNotStarted,
+    commit_changes,
+    revert_uncommitted,
+    start_commit,
+)
 from ansible_collections.ipsec.panos.plugins.module_utils._connection import Device, DeviceError
 
 from test_faults import ADDRESS_XPATH, MULTI_CONFIG, Sim
@@ -148,3 +154,48 @@ def test_commit_dropped_before_start_resent(sim):
     jobs = commit_jobs(sim)
     assert len(jobs) == 1
     assert jobs[0].findtext("id") == job
+
+
+def test_revert_skipped_under_other_runs_lock(sim):
+    """A second session of the same administrator holds the lock: its changes must survive our failure."""
+    other_run = device(sim)
+    other_run.lock_config("ipsec.panos.vpn on controller pid 1")
+    other_run.multi_config(MULTI_CONFIG)
+    failing = device(sim)
+    note = revert_uncommitted(failing, ["admin"])
+    assert "not reverted" in note
+    assert "'ipsec.panos.vpn on controller pid 1'" in note
+    assert addresses(sim) == ["a1", "a2"]
+
+
+def test_revert_goes_ahead_under_own_lock(sim):
+    dev = device(sim)
+    dev.lock_config("ipsec.panos.vpn on controller pid 2")
+    dev.multi_config(MULTI_CONFIG)
+    note = revert_uncommitted(dev, ["admin"])
+    assert "were reverted" in note
+    assert addresses(sim) == []
+
+
+def test_failed_commit_job_is_reverted(sim):
+    dev = device(sim)
+    dev.multi_config(MULTI_CONFIG)
+    sim.add_fault("commit-fail", "type=commit", 1)
+    with pytest.raises(CommitFailed) as error:
+        commit_changes(dev, ["admin"], timeout=30, interval=0.1)
+    assert "commit failure injected by pansim" in str(error.value)
+    assert "were reverted" in str(error.value)
+    assert addresses(sim) == []
+
+
+def test_busy_commit_keeps_changes_of_running_job(pansim_starter):
+    """A real commit job runs: it may be committing our changes, so they are not reverted."""
+    sim = Sim(pansim_starter(["name=hub,port=0,commit_seconds=5,interface=ethernet1/1:198.51.100.1/24"]))
+    dev = device(sim)
+    dev.multi_config(MULTI_CONFIG)
+    xapi = sim.xapi()
+    xapi.commit(cmd="<commit></commit>")
+    with pytest.raises(CommitFailed) as error:
+        commit_changes(dev, ["admin"], timeout=1, interval=0.2)
+    assert "a commit job is running" in str(error.value)
+    assert addresses(sim) == ["a1", "a2"]
