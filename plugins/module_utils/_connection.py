@@ -74,12 +74,14 @@ class DeviceError(Exception):
     the request may never have arrived.
     """
 
-    def __init__(self, message, code=None, details=None, transport=False):
+    def __init__(self, message, code=None, details=None, transport=False, rejected=True):
         super().__init__(message)
         self.message = message
         self.code = code
         self.details = details or []
         self.transport = transport
+        # False when the message is this collection's own conclusion, not a device's rejection.
+        self.rejected = rejected
 
 
 class ConnectionSettingsError(ValueError):
@@ -248,8 +250,9 @@ def release_config_locks():
         try:
             device.unlock_config()
         except DeviceError as error:
-            _HELD_LOCKS.remove(device)
             errors.append(error.message)
+        if device in _HELD_LOCKS:
+            _HELD_LOCKS.remove(device)
     return errors
 
 
@@ -398,9 +401,13 @@ class Device:
                 if attempt == 0 and self._renew_key(error):
                     continue
                 if _is_transient(error):
+                    status = re.search(r"code: (5\d\d)", str(error))
+                    what = "PAN-OS answered HTTP %s to the configuration write" % status.group(1) if status else (
+                        "the connection to PAN-OS failed during the configuration write"
+                    )
                     raise DeviceError(
-                        "the connection to PAN-OS failed during the configuration write, so it is not known whether "
-                        "the write landed: %s" % error,
+                        "%s, so it is not known whether the write landed: %s" % (what, error),
+                        code=int(status.group(1)) if status else None,
                         transport=True,
                     ) from None
                 raise _multi_config_error(error, xapi, labels) from None
@@ -426,10 +433,14 @@ class Device:
             except DeviceError as error:
                 if error.transport or not _lock_busy(error.message):
                     raise
+                # A retried request whose first reply was lost finds this session's own lock.
+                if self._own_lock_present():
+                    _HELD_LOCKS.append(self)
+                    return
                 if time.monotonic() < deadline:
                     time.sleep(max(0.1, min(interval, deadline - time.monotonic())))
                     continue
-                raise DeviceError(self._busy_lock_message(error.message, wait), code=error.code) from None
+                raise DeviceError(self._busy_lock_message(error.message, wait), code=error.code, rejected=False) from None
             _HELD_LOCKS.append(self)
             return
 
@@ -461,20 +472,37 @@ class Device:
         waited = " after waiting %d seconds" % wait if wait else ""
         return (
             "the configuration lock is taken%s (%s%s). Another run or administrator is changing this device: "
-            "wait for it, or raise lock_timeout. If that run was interrupted, remove its lock with "
+            "wait for it, or raise lock_timeout (<topology>_lock_timeout in the roles). If that run was interrupted, remove its lock with "
             "'request config-lock remove' on the device once you are sure nobody is working"
             % (waited, device_message, "; " + held if held else "")
         )
 
+    def _own_lock_present(self):
+        """Whether the device shows a lock of this administrator with this session's comment."""
+        if not self.lock_comment:
+            return False
+        try:
+            locks = self.config_locks()
+        except DeviceError:
+            return False
+        return any(lock["admin"] == self.admin and lock["comment"] == self.lock_comment for lock in locks)
+
     def unlock_config(self):
-        """Release this administrator's configuration lock. A lock that a commit already released is no error."""
+        """Release this session's configuration lock, if the device still shows it.
+
+        PAN-OS removes a lock by administrator, not by session, so a lock that a commit
+        already released, and that another run of the same administrator has taken since,
+        must be left alone: only a lock with this session's comment is removed.
+        """
+        if self in _HELD_LOCKS:
+            _HELD_LOCKS.remove(self)
+        if self.lock_comment and not self._own_lock_present():
+            return
         try:
             self._call("op", cmd="<request><config-lock><remove></remove></config-lock></request>")
         except DeviceError as error:
             if "not currently locked" not in error.message:
                 raise
-        if self in _HELD_LOCKS:
-            _HELD_LOCKS.remove(self)
 
     @property
     def holds_config_lock(self):

@@ -402,7 +402,7 @@ def _diff(plan, resource, scope):
 def execute(module, resource):
     """Run one resource module task and return its result dict."""
     params = module.params
-    check_task_options(params)
+    check_task_options(params, module.warn)
     state = params["state"]
     scope = Scope.from_params(params)
     want = remove_none(params.get("config") or [])
@@ -469,9 +469,16 @@ def execute(module, resource):
 WRITE_STATES = ("merged", "replaced", "overridden", "deleted")
 
 
-def check_task_options(params):
-    """Reject lock and commit settings that cannot work, before any request."""
+def check_task_options(params, warn=None):
+    """Reject lock and commit settings that cannot work, before any request; warn about settings that do nothing."""
     errors = []
+    if params.get("commit") and params.get("state") not in WRITE_STATES:
+        errors.append("commit: applies only to state=merged, replaced, overridden or deleted, not state=%s" % params.get("state"))
+    if warn is not None:
+        if params.get("lock_timeout") and not params.get("config_lock"):
+            warn("lock_timeout has no effect without config_lock: true")
+        if params.get("commit_description") and not params.get("commit"):
+            warn("commit_description has no effect without commit: true")
     if params.get("lock_timeout") is not None and params["lock_timeout"] < 0:
         errors.append("lock_timeout: %s is invalid; give the seconds to wait for the lock, 0 or more" % params["lock_timeout"])
     if params.get("commit_timeout") is not None and params["commit_timeout"] < 1:
@@ -572,14 +579,17 @@ def run_and_exit(module, work):
     except ConnectionSettingsError as error:
         module.fail_json(msg=str(error))
     except DeviceError as error:
-        message = error.message if error.transport else "PAN-OS rejected the request: %s" % error.message
+        message = "PAN-OS rejected the request: %s" % error.message if error.rejected and not error.transport else error.message
         if error.details:
             message += ": %s" % "; ".join(error.details)
         module.fail_json(msg=message, code=error.code, details=error.details)
     except CommitFailed as error:
+        # A job that is still running, or out of sight, may yet succeed.
+        known = not error.job or error.job.get("result") == "FAIL"
+        lead = "The changes were written, but the commit failed" if known else "The changes were written, but the commit's result is not known"
         if error.job:
-            module.fail_json(msg="The changes were written, but the commit failed: %s" % failure_message(error), job=error.job)
-        module.fail_json(msg="The changes were written, but the commit failed: %s" % failure_message(error))
+            module.fail_json(msg="%s: %s" % (lead, failure_message(error)), job=error.job)
+        module.fail_json(msg="%s: %s" % (lead, failure_message(error)))
     except ImportError:
         module.fail_json(msg=missing_required_lib("pan-os-python"), exception=traceback.format_exc())
     module.exit_json(**result)

@@ -241,7 +241,7 @@ def compare(left, right):
     checks.append(_check_pfs(left, right, version))
     checks.append(_check_key(left, right))
     checks.extend(_check_ids(left, right))
-    checks.append(_check_proxy_ids(left, right))
+    checks.append(check_proxy_ids(left, right))
     checks.append(_check_initiator(left, right))
     checks.extend(_check_lifetimes(left, right, version))
     checks.append(_check_liveness(left, right, version))
@@ -430,7 +430,8 @@ def _mirrored(selectors):
     return sorted((remote, local, protocol, number, remote_port, local_port) for local, remote, protocol, number, local_port, remote_port in selectors)
 
 
-def _check_proxy_ids(left, right):
+def check_proxy_ids(left, right):
+    """Compare the proxy IDs of two ends: PAN-OS needs each end's to mirror the other's."""
     shown = (_selectors_text(left.proxy_ids), _selectors_text(right.proxy_ids))
     if not left.proxy_ids and not right.proxy_ids:
         return _check("proxy_ids", MATCH, shown[0], shown[1], "no proxy IDs on either end, so both propose 0.0.0.0/0")

@@ -157,7 +157,7 @@ def _reads(sections, state, scope):
 def execute_transaction(module, config):
     """Run one transaction task and return its result dict."""
     params = module.params
-    engine.check_task_options(params)
+    engine.check_task_options(params, module.warn)
     state = params["state"]
     scope = engine.Scope.from_params(params)
     sections = build_sections(config, state, params)

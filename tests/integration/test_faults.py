@@ -183,7 +183,8 @@ def test_drop_during_write_landed_and_was_reverted(faulty, first_run):
     assert after[KEPT] != before[KEPT]
     assert "gw-fault" in after[KEPT]
     assert MARKER_KEY not in after[KEPT]
-    log = [line for line in open(faulty.log_path, encoding="utf-8") if "device=drop-after-write " in line]
+    # pansim logs a request when its reply is sent, so the lines are put back in timestamp order.
+    log = sorted((line for line in open(faulty.log_path, encoding="utf-8") if "device=drop-after-write " in line), key=lambda line: line[:23])
     fault = next(i for i, line in enumerate(log) if "fault injected" in line and "action=multi-config" in line)
     # After the fault: the check for other sessions' locks, then the revert, before anything else is written.
     assert 'action="show config-locks"' in log[fault + 1], log[fault + 1]

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import time
 
+from ansible_collections.ipsec.panos.plugins.module_utils import _peer_check as peer_check
 from ansible_collections.ipsec.panos.plugins.module_utils._rehearse import logread, render, runner as runner_module
 
 CONNECTION = "tunnel"
@@ -115,6 +117,7 @@ def rehearse_pair(run, left, right, timeout):
         result.update(cause="certificates-not-rehearsed", reason="certificate authentication is not rehearsed; only pre-shared keys are", fix=None)
         return result
 
+    left, right = _effective_versions(left, right)
     side = initiator_side(left, right)
     result["initiator"] = side
     initiator, responder = (left, right) if side != "right" else (right, left)
@@ -155,12 +158,43 @@ def rehearse_pair(run, left, right, timeout):
             arrived = run.send_datagram(first["ns"], source, second["ns"], destination)
             result["traffic"].append({"source": source, "destination": destination, "arrived": arrived})
         result["traffic_passed"] = bool(result["traffic"]) and all(item["arrived"] for item in result["traffic"])
-    result["established"] = result["phase2"] == "established"
+    # strongSwan narrows traffic selectors that do not mirror each other; PAN-OS needs them to mirror.
+    narrowed = None
+    if result["phase2"] == "established":
+        check = peer_check.check_proxy_ids(initiator, responder)
+        if check["status"] == peer_check.MISMATCH:
+            narrowed = check
+            result["phase2"] = "failed"
+    result["established"] = result["phase2"] == "established" and narrowed is None
 
     if not result["established"] or not result["traffic_passed"]:
         logs = {"initiator": runner_module.read_log(first["directory"]), "responder": runner_module.read_log(second["directory"])}
         result.update(logread.explain(logs, initiator, responder, result, timeout))
+    if narrowed is not None:
+        result.update(
+            cause="proxy-id-mismatch",
+            reason="strongSwan narrowed the traffic selectors and came up, but PAN-OS needs proxy IDs that mirror each "
+            "other: %s (%s: %s; %s: %s)"
+            % (narrowed["message"], initiator.label, ", ".join(narrowed["local"]) or "none", responder.label, ", ".join(narrowed["peer"]) or "none"),
+            fix="%s, on IPsec tunnels %s and %s" % (narrowed["fix"], initiator.tunnel, responder.tunnel),
+        )
+    run.finish_pair()
     return result
+
+
+def _effective_versions(left, right):
+    """Return the two ends with the IKE version PAN-OS would negotiate: ikev2-preferred falls back to an IKEv1 peer."""
+    versions = {left.version, right.version}
+    if "ikev2-preferred" not in versions:
+        return left, right
+    chosen = "ikev1" if "ikev1" in versions else "ikev2"
+    ends = []
+    for end in (left, right):
+        if end.version == "ikev2-preferred":
+            end = copy.copy(end)
+            end.version = chosen
+        ends.append(end)
+    return ends[0], ends[1]
 
 
 def _rekey(run, initiator, children, installed):

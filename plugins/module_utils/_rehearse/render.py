@@ -138,6 +138,8 @@ def strongswan_conf(workdir):
     return "\n".join(
         [
             "charon {",
+            "    # PAN-OS offers IKEv1 aggressive mode with a pre-shared key, which strongSwan refuses unless told.",
+            "    i_dont_care_about_security_and_use_aggressive_mode_psk = yes",
             "    # The kernel may lack XFRM, so ESP runs in user space (kernel-libipsec, on a TUN device).",
             "    plugins {",
             "        kernel-libipsec {",

@@ -20,6 +20,7 @@ gone, which covers a run killed with SIGKILL.
 from __future__ import annotations
 
 import ctypes
+import glob
 import os
 import re
 import shutil
@@ -115,11 +116,15 @@ def _kill_namespace(name):
 
 
 def remove_stale_namespaces():
-    """Delete namespaces left by a rehearsal whose process no longer exists."""
+    """Delete the namespaces and temporary directories left by a rehearsal whose process no longer exists."""
     for name in our_namespaces():
         match = re.match(r"%s(\d+)-" % re.escape(NAMESPACE_PREFIX), name)
         if match and not os.path.exists("/proc/%s" % match.group(1)):
             _kill_namespace(name)
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), "%s*-*" % NAMESPACE_PREFIX)):
+        match = re.match(r"%s(\d+)-" % re.escape(NAMESPACE_PREFIX), os.path.basename(path))
+        if match and os.path.isdir(path) and not os.path.exists("/proc/%s" % match.group(1)):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 class Runner:
@@ -215,7 +220,9 @@ class Runner:
     def _start_daemon(self, ns, directory):
         environment = dict(os.environ, STRONGSWAN_CONF=os.path.join(directory, "strongswan.conf"))
         command = ["ip", "netns", "exec", ns, "unshare", "-m", "sh", "-c", "mount -t tmpfs tmpfs /run && exec %s" % CHARON]
-        output = open(os.path.join(directory, "charon.out"), "w", encoding="utf-8")
+        # The logs are created readable by root only, like the configuration files.
+        self._write(os.path.join(directory, "charon.log"), "")
+        output = os.fdopen(os.open(os.path.join(directory, "charon.out"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8")
         try:
             process = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT, preexec_fn=_set_parent_death_signal)
         finally:
@@ -268,6 +275,24 @@ class Runner:
             if code != 0:
                 raise RehearsalError("swanctl could not load the %s end's file: %s" % ("left" if side == "l" else "right", (out + err).strip()[-500:]))
         return ends
+
+    def finish_pair(self):
+        """Stop the daemons and delete the namespaces and files of the tunnel just rehearsed, so they do not pile up."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for name in self.namespaces:
+            _kill_namespace(name)
+        for process in self.processes:
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.namespaces = []
+        self.processes = []
+        for side in ("l", "r"):
+            shutil.rmtree(os.path.join(self.workdir, "%d-%s" % (self.count, side)), ignore_errors=True)
 
     def list_sas(self, uri):
         code, out, _err = self.swanctl(uri, "--list-sas", "--raw")

@@ -199,3 +199,26 @@ def test_busy_commit_keeps_changes_of_running_job(pansim_starter):
         commit_changes(dev, ["admin"], timeout=1, interval=0.2)
     assert "a commit job is running" in str(error.value)
     assert addresses(sim) == ["a1", "a2"]
+
+
+def test_unlock_leaves_other_sessions_lock(sim):
+    """The first run's lock went with its commit; the second run's lock must survive the first run's unlock."""
+    first = device(sim)
+    first.lock_config("ipsec.panos.vpn on controller pid 3")
+    first.multi_config(MULTI_CONFIG)
+    start_commit(first, "<commit></commit>", timeout=30, interval=0.1)
+    second = device(sim)
+    second.lock_config("ipsec.panos.vpn on controller pid 4")
+    first.unlock_config()
+    assert [lock["comment"] for lock in second.config_locks()] == ["ipsec.panos.vpn on controller pid 4"]
+    second.unlock_config()
+    assert second.config_locks() == []
+
+
+def test_lost_lock_reply_finds_own_lock(sim):
+    dev = device(sim)
+    sim.add_fault("drop_after", "type=op&cmd=config-lock", 1)
+    dev.lock_config("ipsec.panos.vpn on controller pid 5", wait=0)
+    assert dev.holds_config_lock
+    dev.unlock_config()
+    assert dev.config_locks() == []

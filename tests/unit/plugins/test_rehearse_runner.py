@@ -49,6 +49,9 @@ def test_files_private_and_removed():
     left = make_end("a", "192.0.2.1", "192.0.2.2")
     right = make_end("b", "192.0.2.2", "192.0.2.1")
     with runner.Runner(timeout=10) as run:
+        # Keep the pair's files until they are inspected; the runner's cleanup removes them at the end.
+        finish_pair = run.finish_pair
+        run.finish_pair = lambda: None
         result = core.rehearse_pair(run, left, right, 10)
         workdir = run.workdir
         assert stat.S_IMODE(os.stat(workdir).st_mode) == 0o700
@@ -59,12 +62,16 @@ def test_files_private_and_removed():
                 if not stat.S_ISREG(os.stat(path).st_mode):
                     continue  # the daemons' control sockets
                 written.append(name)
-                if name.endswith(".conf"):
-                    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+                assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
                 with open(path, encoding="utf-8", errors="replace") as handle:
                     assert KEY not in handle.read(), path
         assert written.count("swanctl.conf") == 2
+        assert written.count("charon.log") == 2
         assert len(run.namespaces) == 2
+        finish_pair()
+        # One pair at a time: nothing of the finished pair is left while the run goes on.
+        assert runner.our_namespaces(os.getpid()) == []
+        assert os.listdir(workdir) == []
     assert result["established"] is True
     assert result["traffic_passed"] is True
     assert not os.path.exists(workdir)
