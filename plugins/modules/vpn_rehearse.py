@@ -454,6 +454,12 @@ def run(module):
     params = module.params
     if params["timeout"] < 1:
         module.fail_json(msg="timeout: %s is invalid; give the seconds to wait for each tunnel, 1 or more" % params["timeout"])
+    if len(params["sites"]) < 2:
+        module.fail_json(msg="sites: %d given; give at least two sites, the ends of the tunnels to rehearse" % len(params["sites"]))
+    names = [site["name"] for site in params["sites"]]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        module.fail_json(msg="sites: the name(s) %s appear more than once; give each site its own name, so results can be told apart" % ", ".join(repeated))
     sites = [(site["name"], _site_ends(index, site, params["provider"])) for index, site in enumerate(params["sites"])]
     pairs, unpaired = ends_module.pair_sites(sites)
     if params.get("tunnels"):

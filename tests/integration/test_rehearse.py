@@ -488,3 +488,18 @@ def test_site_to_site_example_rehearses_in_check_mode(tmp_path_factory, tmp_path
         assert sim.candidate("fw1") == before
     finally:
         sim.stop()
+
+
+@pytest.mark.parametrize(
+    "sites, message",
+    [
+        ([{"name": "left", "config": {}}], "sites: 1 given; give at least two sites"),
+        ([{"name": "left", "config": {}}, {"name": "left", "config": {}}], "sites: the name(s) left appear more than once"),
+    ],
+    ids=["one_site", "repeated_name"],
+)
+def test_bad_sites_rejected(sim, inventory, marker, tmp_path, sites, message):
+    playbook = os.path.join(REPO, "tests", "integration", "playbooks", "rehearse_sites_check.yml")
+    run = run_playbook(playbook, inventory, sim, marker, "-e", json.dumps({"sites": sites}))
+    assert run.returncode != 0
+    assert message in run.output

@@ -131,8 +131,8 @@ def describe(cause, initiator, responder, timeout=None):
         return (
             "IKE crypto profile `%s` (%s) offers %s; the peer (%s, IKE crypto profile `%s`) offers %s only"
             % (_name(a, "ike_profile", "default"), a.label, _ike_offer(a), b.label, _name(b, "ike_profile", "default"), _ike_offer(b)),
-            "add a common encryption, hash and dh_group to IKE crypto profile `%s` or `%s`"
-            % (_name(a, "ike_profile", "default"), _name(b, "ike_profile", "default")),
+            "add a common encryption, hash and dh_group to IKE crypto profile `%s` on %s or `%s` on %s"
+            % (_name(a, "ike_profile", "default"), a.source, _name(b, "ike_profile", "default"), b.source),
         )
     if cause == "peer-id-mismatch":
         for receiver, sender in ((b, a), (a, b)):
@@ -158,16 +158,16 @@ def describe(cause, initiator, responder, timeout=None):
         return (
             "IPsec crypto profile `%s` (%s) offers %s; the peer (%s, IPsec crypto profile `%s`) offers %s only"
             % (_name(a, "ipsec_profile", "default"), a.label, _esp_offer(a), b.label, _name(b, "ipsec_profile", "default"), _esp_offer(b)),
-            "add a common esp_encryption and esp_authentication to IPsec crypto profile `%s` or `%s`"
-            % (_name(a, "ipsec_profile", "default"), _name(b, "ipsec_profile", "default")),
+            "add a common esp_encryption and esp_authentication to IPsec crypto profile `%s` on %s or `%s` on %s"
+            % (_name(a, "ipsec_profile", "default"), a.source, _name(b, "ipsec_profile", "default"), b.source),
         )
     if cause == "pfs-group-mismatch":
         return (
             "IPsec crypto profile `%s` uses PFS %s, but `%s` uses %s, so the child SA fails %s"
             % (_name(a, "ipsec_profile", "default"), a.esp.get("dh_group"), _name(b, "ipsec_profile", "default"), b.esp.get("dh_group"),
                "at its first rekey (IKEv2 creates the first child SA without a DH exchange)" if "ikev2" in (a.version, b.version) else "in quick mode"),
-            "set dh_group of IPsec crypto profiles `%s` and `%s` to the same value"
-            % (_name(a, "ipsec_profile", "default"), _name(b, "ipsec_profile", "default")),
+            "set dh_group of IPsec crypto profiles `%s` on %s and `%s` on %s to the same value"
+            % (_name(a, "ipsec_profile", "default"), a.source, _name(b, "ipsec_profile", "default"), b.source),
         )
     if cause == "traffic-not-passed":
         return ("the tunnel came up, but the test datagram did not arrive through it", "check the proxy IDs and the routes into the tunnel")

@@ -86,7 +86,8 @@ def test_ike_proposal_reason_names_profiles_and_offers():
         "IKE crypto profile `ike-hub` (hub tunnel vpn-hub (gateway gw-hub)) offers aes-256-cbc/sha256/group14; "
         "the peer (branch tunnel vpn-branch (gateway gw-branch), IKE crypto profile `ike-branch`) offers aes-256-gcm/group20 only"
     )
-    assert "IKE crypto profile `ike-hub` or `ike-branch`" in explained["fix"]
+    # Both ends often use the same profile name, so the fix names each profile's site.
+    assert "IKE crypto profile `ike-hub` on hub or `ike-branch` on branch" in explained["fix"]
 
 
 def test_evidence_labels_each_end_and_drops_prefix():
