@@ -49,6 +49,20 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def free_ports(count):
+    """Return ``count`` distinct free ports. Separate free_port() calls can return one port twice."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 # Every simulator and playbook run of the session, for the closing secret scan.
 STARTED_SIMULATORS = []
 PLAYBOOK_RUNS = []
@@ -176,8 +190,8 @@ def password():
 def start_demo_devices(tmp_path_factory, password, label):
     workdir = str(tmp_path_factory.mktemp(label))
     devices = {}
-    for name, ip in DEMO_SITES.items():
-        devices[name] = {"port": free_port(), "ip": ip}
+    for (name, ip), port in zip(DEMO_SITES.items(), free_ports(len(DEMO_SITES))):
+        devices[name] = {"port": port, "ip": ip}
     if os.path.exists(IRON_SKILLET):
         devices["hub"]["config"] = IRON_SKILLET
     return Pansim(workdir, devices, password).start()

@@ -18,7 +18,7 @@ import urllib.request
 import pytest
 import yaml
 
-from conftest import REPO, Pansim, free_port, run_playbook
+from conftest import REPO, Pansim, free_port, free_ports, run_playbook
 
 PLAYBOOK = os.path.join(REPO, "tests", "integration", "playbooks", "fault_run.yml")
 MARKER_KEY = "fault-marker-psk-7Qe2"
@@ -66,11 +66,10 @@ def host_name(kind, point):
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory, password):
     workdir = str(tmp_path_factory.mktemp("faults"))
-    devices = {}
-    for kind, point in CASES:
-        devices[host_name(kind, point)] = {"port": free_port(), "ip": "198.51.100.1/24"}
+    names = [host_name(kind, point) for kind, point in CASES]
     # The same drop during the write, with revert_on_failure off: shows that the write did land.
-    devices[KEPT] = {"port": free_port(), "ip": "198.51.100.1/24"}
+    names.append(KEPT)
+    devices = {name: {"port": port, "ip": "198.51.100.1/24"} for name, port in zip(names, free_ports(len(names)))}
     sim = Pansim(workdir, devices, password).start()
     yield sim
     sim.stop()
