@@ -51,12 +51,10 @@ def free_port():
 
 def free_ports(count):
     """Return ``count`` distinct free ports. Separate free_port() calls can return one port twice."""
-    sockets = []
+    sockets = [socket.socket() for _index in range(count)]
     try:
-        for _ in range(count):
-            sock = socket.socket()
+        for sock in sockets:
             sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
         return [sock.getsockname()[1] for sock in sockets]
     finally:
         for sock in sockets:
