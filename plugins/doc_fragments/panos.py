@@ -155,7 +155,7 @@ options:
       - This reverts every uncommitted change of that administrator, also changes made before
         this task. It is skipped while another session of the same administrator holds the
         configuration lock, because that run's changes would go too. When it is off, skipped, or
-        fails too, the error says what to revert by hand.
+        fails too, the error names what to revert by hand.
       - A write that the device refused was not applied, so nothing is reverted then.
     type: bool
     default: true

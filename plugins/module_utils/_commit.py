@@ -122,8 +122,8 @@ def start_commit(device, command, timeout, interval=1.0, action=None):
     """Send the commit and return the id of its job, or None when there was nothing to commit.
 
     While another commit runs, the commit is sent again until ``timeout``. When the
-    connection drops after sending, the device's job list tells whether the commit
-    started; if it did not, the commit is sent again, up to ``provider.retries`` times.
+    connection drops after sending, the device's job list shows whether the commit
+    started. If it did not, the commit is sent again, up to ``provider.retries`` times.
     """
     deadline = time.monotonic() + timeout
     before = None
@@ -222,7 +222,7 @@ def _running_commit_jobs(device):
 def revert_uncommitted(device, admins, busy=False):
     """Revert the uncommitted changes of ``admins`` when that cannot take out another run's work.
 
-    Return a sentence that says what was done, for the end of the error message. The revert
+    Return a sentence that describes what was done, for the end of the error message. The revert
     is skipped when another session of this administrator holds the configuration lock (a
     second run, whose changes would go too), and when a commit job runs after ``busy``
     (it may be committing these changes).
@@ -261,7 +261,7 @@ def commit_changes(device, admins, description=None, force=False, timeout=600, i
     """Commit the changes of ``admins`` (everyone's when empty) and wait for the job; return its summary, or None when nothing was pending.
 
     When the commit is rejected, never starts, or its job fails, the changes are reverted
-    with ``revert`` (see revert_uncommitted) and CommitFailed says so. A job still running at
+    with ``revert`` (see revert_uncommitted) and the CommitFailed message reports it. A job still running at
     ``timeout`` or lost from sight is not reverted, because it may still succeed.
     """
     command = build_commit_command(admins, description, force)

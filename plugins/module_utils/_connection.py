@@ -49,6 +49,15 @@ PROVIDER_OPTIONS = dict(
     serial=dict(type="str", fallback=(env_fallback, ["PANOS_SERIAL"])),
 )
 
+
+def provider_options_without_env(host_required=False):
+    """Return the provider options without the ``PANOS_*`` fallbacks, for a second device whose settings the environment must not fill."""
+    options = {name: {key: value for key, value in spec.items() if key != "fallback"} for name, spec in PROVIDER_OPTIONS.items()}
+    if host_required:
+        options["host"]["required"] = True
+    return options
+
+
 PROVIDER_SPEC = dict(
     provider=dict(type="dict", default={}, apply_defaults=True, options=PROVIDER_OPTIONS),
 )
@@ -172,7 +181,7 @@ def _as_device_library_error(error):
 
 
 def _is_transient(error):
-    """Whether the request may not have reached the device. A refused key is not: the device answered."""
+    """Return whether the request may not have reached the device. A refused key was read and rejected by the device."""
     if _key_refused(error):
         return False
     text = str(error)
@@ -191,9 +200,9 @@ def _device_error(error, provider=None, attempts=1):
         tries = " after %d attempts" % attempts if attempts > 1 else ""
         status = re.search(r"code: (5\d\d)", message)
         if status:
-            # The device, or a proxy in front of it, answered with a server error.
+            # The device, or a proxy in front of it, returned a server error.
             return DeviceError(
-                "PAN-OS at %s answered HTTP %s%s: %s (the device may be busy or restarting its management "
+                "PAN-OS at %s returned HTTP %s%s: %s (the device may be busy or restarting its management "
                 "server; try again later)" % (where, status.group(1), tries, message),
                 code=int(status.group(1)),
                 transport=True,
@@ -264,7 +273,7 @@ class Device:
         self.panorama = panorama
         self.firewall = None
         self.requests = 0
-        # The comment of the configuration lock this session takes, which tells its lock from another run's.
+        # The comment of the configuration lock this session takes, which distinguishes it from another run's lock.
         self.lock_comment = None
 
     def open(self):
@@ -383,43 +392,54 @@ class Device:
             result = ET.Element("result")
         return result
 
+    def _send_once(self, send):
+        """Call ``send(xapi)`` once, and once more after renewing a refused key; return ``(xapi, error)``.
+
+        The device rejects a refused key before acting on the request, so the second call is
+        safe for writes and commits too. ``error`` is the library's exception, or None.
+        """
+        for attempt in range(2):
+            self.requests += 1
+            xapi = self.firewall.xapi
+            try:
+                send(xapi)
+            except _transport_errors() as raw:
+                error = _as_device_library_error(raw)
+                if attempt == 0 and self._renew_key(error):
+                    continue
+                return xapi, error
+            return xapi, None
+        raise AssertionError("unreachable")
+
     def multi_config(self, element_text, labels=None):
         """Send one all-or-nothing multi-config request.
 
         ``labels`` maps each action id to a description used in error messages.
         """
         query = {"type": "config", "action": "multi-config", "element": element_text}
-        # A write is not retried after a transport error: it is not known whether it landed.
-        # A refused key is renewed and the write sent again, because the device refused it unread.
-        for attempt in range(2):
-            self.requests += 1
-            xapi = self.firewall.xapi
-            try:
-                xapi.ad_hoc(qs=query, modify_qs=True)
-            except _transport_errors() as raw:
-                error = _as_device_library_error(raw)
-                if attempt == 0 and self._renew_key(error):
-                    continue
-                if _is_transient(error):
-                    status = re.search(r"code: (5\d\d)", str(error))
-                    what = "PAN-OS answered HTTP %s to the configuration write" % status.group(1) if status else (
-                        "the connection to PAN-OS failed during the configuration write"
-                    )
-                    raise DeviceError(
-                        "%s, so it is not known whether the write landed: %s" % (what, error),
-                        code=int(status.group(1)) if status else None,
-                        transport=True,
-                    ) from None
-                raise _multi_config_error(error, xapi, labels) from None
+        # A write is not retried after a transport error, because it is not known whether it landed.
+        xapi, error = self._send_once(lambda xapi: xapi.ad_hoc(qs=query, modify_qs=True))
+        if error is None:
             return xapi.element_root
-        raise AssertionError("unreachable")
+        if not _is_transient(error):
+            raise _multi_config_error(error, xapi, labels)
+        status = re.search(r"code: (5\d\d)", str(error))
+        if status:
+            what = "PAN-OS returned HTTP %s to the configuration write" % status.group(1)
+        else:
+            what = "the connection to PAN-OS failed during the configuration write"
+        raise DeviceError(
+            "%s, so it is not known whether the write landed: %s" % (what, error),
+            code=int(status.group(1)) if status else None,
+            transport=True,
+        )
 
     def op(self, cmd):
         self._call("op", cmd=cmd)
         return self.firewall.xapi.element_root
 
     def lock_config(self, comment, wait=0, interval=2.0):
-        """Take the configuration lock, so nobody else writes between this task's read and write.
+        """Take the configuration lock, so no other session writes between this task's read and write.
 
         A lock held by someone else, or by another session of this administrator, is waited
         for up to ``wait`` seconds. Then the task fails with the holder and the lock's comment.
@@ -478,7 +498,7 @@ class Device:
         )
 
     def _own_lock_present(self):
-        """Whether the device shows a lock of this administrator with this session's comment."""
+        """Return whether the device shows a lock of this administrator with this session's comment."""
         if not self.lock_comment:
             return False
         try:
@@ -490,9 +510,9 @@ class Device:
     def unlock_config(self):
         """Release this session's configuration lock, if the device still shows it.
 
-        PAN-OS removes a lock by administrator, not by session, so a lock that a commit
-        already released, and that another run of the same administrator has taken since,
-        must be left alone: only a lock with this session's comment is removed.
+        PAN-OS removes a lock by administrator, not by session. A commit may already have
+        released this session's lock, and another run of the same administrator may have
+        taken it since, so only a lock with this session's comment is removed.
         """
         if self in _HELD_LOCKS:
             _HELD_LOCKS.remove(self)
@@ -524,22 +544,14 @@ class Device:
 
     def commit(self, cmd, action=None):
         """Send a commit once. A refused key is renewed and the commit sent again; nothing else is retried."""
-        for attempt in range(2):
-            self.requests += 1
-            xapi = self.firewall.xapi
-            try:
-                xapi.commit(cmd=cmd, action=action)
-            except _transport_errors() as raw:
-                error = _as_device_library_error(raw)
-                if attempt == 0 and self._renew_key(error):
-                    continue
-                raise _device_error(error, self.provider) from None
-            return xapi.element_root
-        raise AssertionError("unreachable")
+        xapi, error = self._send_once(lambda xapi: xapi.commit(cmd=cmd, action=action))
+        if error is not None:
+            raise _device_error(error, self.provider)
+        return xapi.element_root
 
 
 def _key_refused(error):
-    """Whether the device refused the API key as invalid or expired, or the session timed out."""
+    """Return whether the device rejected the API key as invalid or expired, or the session timed out."""
     text = str(error)
     return "code: 403" in text or "Invalid Credential" in text or "Session timed out" in text
 

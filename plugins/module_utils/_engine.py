@@ -491,7 +491,7 @@ def lock_if_requested(module, device, state):
     """Take the configuration lock for a writing task with config_lock; run_and_exit releases it."""
     params = module.params
     if params.get("config_lock") and state in WRITE_STATES and not module.check_mode:
-        # The comment names the task, the controller and the module's process, which tells this
+        # The comment names the task, the controller and the module's process, which distinguishes this
         # session's lock from another run's when both belong to one administrator.
         comment = "%s on %s pid %d" % (module._name, socket.gethostname(), os.getpid())
         device.lock_config(comment, wait=params.get("lock_timeout") or 0)

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import fnmatch
 
+from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engine
 from ansible_collections.ipsec.panos.plugins.module_utils import _secrets as secrets
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import MappingError, duration_seconds
+from ansible_collections.ipsec.panos.plugins.module_utils._resources import IkeCryptoProfile, IkeGateway, IpsecCryptoProfile, IpsecTunnel
 from ansible_collections.ipsec.panos.plugins.module_utils._resources.crypto import PREDEFINED_IKE_PROFILES, PREDEFINED_IPSEC_PROFILES
 
 try:
@@ -33,6 +35,28 @@ MATCH = "match"
 MISMATCH = "mismatch"
 WARNING = "warning"
 UNKNOWN = "unknown"
+
+
+# The object types an end is built from, each under its vpn module config key.
+RESOURCES = (
+    ("ike_crypto_profiles", IkeCryptoProfile),
+    ("ipsec_crypto_profiles", IpsecCryptoProfile),
+    ("ike_gateways", IkeGateway),
+    ("ipsec_tunnels", IpsecTunnel),
+)
+
+
+def objects_from_config(config_root, scope, context):
+    """Parse the VPN objects and the gateways' interface addresses out of a ``<config>`` element."""
+    objects = {}
+    addresses = {}
+    for key, cls in RESOURCES:
+        resource = cls()
+        have = resource.parse_read(engine.select_read(config_root, resource, scope), scope, context)
+        objects[key] = {name: existing.item for name, existing in have.items()}
+        if key == "ike_gateways":
+            addresses = {name: found for name, found in resource.reachability.addresses.items() if found}
+    return objects, addresses
 
 
 def lifetime_seconds(value, default):

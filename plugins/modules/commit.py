@@ -94,7 +94,7 @@ options:
       - Nothing is reverted either while another session of the same administrator holds the
         configuration lock (another run, whose changes a revert would take out too), or when
         the commit did not start because a commit job was running that may be committing them.
-        The message then says what to revert by hand.
+        The message then names what to revert by hand.
       - This also reverts changes those administrators made before the play. Turn it off to keep
         the failed changes in the candidate configuration for a fix by hand.
     type: bool

@@ -364,32 +364,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engine
 from ansible_collections.ipsec.panos.plugins.module_utils import _declared_peer as declared_peer
 from ansible_collections.ipsec.panos.plugins.module_utils import _peer_check as peer_check
-from ansible_collections.ipsec.panos.plugins.module_utils._connection import PROVIDER_OPTIONS, PROVIDER_SPEC, ConnectionSettingsError, Device
+from ansible_collections.ipsec.panos.plugins.module_utils._connection import PROVIDER_SPEC, ConnectionSettingsError, Device, provider_options_without_env
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import RenderContext
-from ansible_collections.ipsec.panos.plugins.module_utils._resources import IkeCryptoProfile, IkeGateway, IpsecCryptoProfile, IpsecTunnel
 
 # The far end's provider has the same options without the environment fallbacks.
-PEER_PROVIDER_OPTIONS = {name: {k: v for k, v in spec.items() if k != "fallback"} for name, spec in PROVIDER_OPTIONS.items()}
-
-RESOURCES = (
-    ("ike_crypto_profiles", IkeCryptoProfile),
-    ("ipsec_crypto_profiles", IpsecCryptoProfile),
-    ("ike_gateways", IkeGateway),
-    ("ipsec_tunnels", IpsecTunnel),
-)
-
-
-def _objects(config_root, scope, context):
-    """Parse the VPN objects and the interface addresses out of a ``<config>`` element."""
-    objects = {}
-    addresses = {}
-    for key, cls in RESOURCES:
-        resource = cls()
-        have = resource.parse_read(engine.select_read(config_root, resource, scope), scope, context)
-        objects[key] = {name: existing.item for name, existing in have.items()}
-        if key == "ike_gateways":
-            addresses = {name: found for name, found in resource.reachability.addresses.items() if found}
-    return objects, addresses
+PEER_PROVIDER_OPTIONS = provider_options_without_env()
 
 
 def _config_from_text(text, option):
@@ -418,7 +397,7 @@ def _ends(label, provider, running_config, vsys, source, option):
         root, context = _config_from_text(running_config, option)
     else:
         root, context = _config_from_device(provider, source, option)
-    objects, addresses = _objects(root, scope, context)
+    objects, addresses = peer_check.objects_from_config(root, scope, context)
     return peer_check.ends_from_config(label, objects, addresses)
 
 

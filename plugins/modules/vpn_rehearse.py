@@ -403,14 +403,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ipsec.panos.plugins.module_utils import _declared_peer as declared_peer
 from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engine
 from ansible_collections.ipsec.panos.plugins.module_utils._argspec import TRANSACTION_CONFIG_OPTIONS, no_log_values
-from ansible_collections.ipsec.panos.plugins.module_utils._connection import PROVIDER_OPTIONS, PROVIDER_SPEC
+from ansible_collections.ipsec.panos.plugins.module_utils._connection import PROVIDER_SPEC, provider_options_without_env
 from ansible_collections.ipsec.panos.plugins.module_utils._rehearse import core, ends as ends_module, runner
 
 # A site's provider has the same options without the environment fallbacks, and needs a host.
-SITE_PROVIDER_OPTIONS = {
-    name: dict({k: v for k, v in spec.items() if k != "fallback"}, **({"required": True} if name == "host" else {}))
-    for name, spec in PROVIDER_OPTIONS.items()
-}
+SITE_PROVIDER_OPTIONS = provider_options_without_env(host_required=True)
 SOURCES = ("provider", "running_config", "config", "declared")
 
 

@@ -18,14 +18,7 @@ from ansible_collections.ipsec.panos.plugins.module_utils import _declared_peer 
 from ansible_collections.ipsec.panos.plugins.module_utils import _engine as engine
 from ansible_collections.ipsec.panos.plugins.module_utils import _peer_check as peer_check
 from ansible_collections.ipsec.panos.plugins.module_utils._mapping import RenderContext
-from ansible_collections.ipsec.panos.plugins.module_utils._resources import IkeCryptoProfile, IkeGateway, IpsecCryptoProfile, IpsecTunnel
 
-RESOURCES = (
-    ("ike_crypto_profiles", IkeCryptoProfile),
-    ("ipsec_crypto_profiles", IpsecCryptoProfile),
-    ("ike_gateways", IkeGateway),
-    ("ipsec_tunnels", IpsecTunnel),
-)
 # Module defaults of the vpn module's gateway options, which a role's plan may leave out.
 PLAN_GATEWAY_DEFAULTS = {"version": "ikev2", "liveness_check": True, "dpd": True}
 
@@ -47,7 +40,7 @@ def _annotate(ends, objects, routes):
 def ends_from_plan(label, config):
     """Return the ends of a role's plan (the vpn module's ``config``), which carries keys in clear."""
     objects = {}
-    for section, _cls in RESOURCES:
+    for section, _cls in peer_check.RESOURCES:
         items = {}
         for item in config.get(section) or []:
             if section == "ike_gateways":
@@ -56,18 +49,6 @@ def ends_from_plan(label, config):
         objects[section] = items
     routes = [(route.get("destination"), route.get("interface")) for route in config.get("static_routes") or []]
     return _annotate(peer_check.ends_from_config(label, objects), objects, routes)
-
-
-def _objects(config_root, scope, context):
-    objects = {}
-    addresses = {}
-    for key, cls in RESOURCES:
-        resource = cls()
-        have = resource.parse_read(engine.select_read(config_root, resource, scope), scope, context)
-        objects[key] = {name: existing.item for name, existing in have.items()}
-        if key == "ike_gateways":
-            addresses = {name: found for name, found in resource.reachability.addresses.items() if found}
-    return objects, addresses
 
 
 def _routes(config_root):
@@ -79,7 +60,7 @@ def _routes(config_root):
 
 
 def ends_from_root(label, root, context, vsys):
-    objects, addresses = _objects(root, engine.Scope(vsys=vsys or "vsys1"), context)
+    objects, addresses = peer_check.objects_from_config(root, engine.Scope(vsys=vsys or "vsys1"), context)
     return _annotate(peer_check.ends_from_config(label, objects, addresses), objects, _routes(root))
 
 

@@ -170,19 +170,8 @@ class Runner:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, signal.SIG_IGN)
         try:
-            for process in self.processes:
-                if process.poll() is None:
-                    process.terminate()
-            for name in list(self.namespaces) + [n for n in our_namespaces(self.pid) if n not in self.namespaces]:
-                _kill_namespace(name)
-            for process in self.processes:
-                try:
-                    process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            self.namespaces = []
-            self.processes = []
+            # Also namespaces of this process that a failure stopped before they were recorded.
+            self._stop(list(self.namespaces) + [n for n in our_namespaces(self.pid) if n not in self.namespaces])
             if self.workdir and os.path.isdir(self.workdir):
                 shutil.rmtree(self.workdir, ignore_errors=True)
         finally:
@@ -276,12 +265,12 @@ class Runner:
                 raise RehearsalError("swanctl could not load the %s end's file: %s" % ("left" if side == "l" else "right", (out + err).strip()[-500:]))
         return ends
 
-    def finish_pair(self):
-        """Stop the daemons and delete the namespaces and files of the tunnel just rehearsed, so they do not pile up."""
+    def _stop(self, namespaces):
+        """Stop the daemons started so far and delete ``namespaces``, with their veths."""
         for process in self.processes:
             if process.poll() is None:
                 process.terminate()
-        for name in self.namespaces:
+        for name in namespaces:
             _kill_namespace(name)
         for process in self.processes:
             try:
@@ -291,6 +280,10 @@ class Runner:
                 process.wait()
         self.namespaces = []
         self.processes = []
+
+    def finish_pair(self):
+        """Stop the daemons and delete the namespaces and files of the tunnel just rehearsed, so they do not pile up."""
+        self._stop(list(self.namespaces))
         for side in ("l", "r"):
             shutil.rmtree(os.path.join(self.workdir, "%d-%s" % (self.count, side)), ignore_errors=True)
 
